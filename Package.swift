@@ -1,0 +1,43 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "genre",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "genre", targets: ["genre"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // System library shim: the only place libpq's C API enters the package.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // Connection, bound queries, binary COPY, LISTEN/NOTIFY, reconnect, SQLSTATE errors.
+        .target(name: "GenrePostgres", dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]),
+        // Small shared utilities with no dependencies (SHA-256, JSON text helpers).
+        .target(name: "GenreSupport"),
+        // Migration runner; the SQL lives in Sources/GenreSchema/sql (top-level sql/ links to it), bundled as a resource.
+        .target(name: "GenreSchema", dependencies: ["GenrePostgres", "GenreSupport"], resources: [.copy("sql")]),
+        // Models and ranking: plain Swift values, no database.
+        .target(name: "GenreRecommend"),
+        // Long-lived services that move rows between PostgreSQL and the models.
+        .target(name: "GenreDaemon", dependencies: [
+            "GenrePostgres", "GenreSchema", "GenreRecommend",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "genre", dependencies: [
+            "GenreDaemon", "GenreSchema", "GenrePostgres", "GenreRecommend",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "GenrePostgresTests", dependencies: ["GenrePostgres"]),
+        .testTarget(name: "GenreRecommendTests", dependencies: ["GenreRecommend"]),
+        .testTarget(name: "GenreSupportTests", dependencies: ["GenreSupport"]),
+        .testTarget(name: "GenreIntegrationTests", dependencies: [
+            "GenrePostgres", "GenreSchema", "GenreDaemon", "GenreRecommend",
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

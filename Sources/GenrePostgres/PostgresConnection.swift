@@ -1,0 +1,117 @@
+import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One libpq connection, used from one thread at a time.
+///
+/// Every value goes to the server as a bound parameter. Errors become `PostgresError` with the SQLSTATE, and
+/// a broken socket is reported as `.connectionLost` so callers can reconnect.
+public final class PostgresConnection {
+    let handle: OpaquePointer
+    /// The URL with its password masked, for messages and logs.
+    public let redactedURL: String
+
+    public init(url: String) throws {
+        redactedURL = PostgresError.redact(url)
+        guard let handle = PQconnectdb(url) else {
+            throw PostgresError(kind: .connect, message: "libpq could not allocate a connection",
+                                context: "connect to \(redactedURL)")
+        }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines
+            PQfinish(handle)
+            throw PostgresError(kind: .connect, message: message, context: "connect to \(redactedURL)")
+        }
+        self.handle = handle
+        // Server notices (e.g. "relation already exists, skipping") would otherwise go to stderr.
+        PQsetNoticeReceiver(handle, { _, _ in }, nil)
+    }
+
+    deinit { PQfinish(handle) }
+
+    /// True while libpq believes the socket is usable.
+    public var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+
+    /// The server's backend process id, useful for tests that terminate a session on purpose.
+    public var backendPID: Int32 { PQbackendPID(handle) }
+
+    /// Runs one statement with bound parameters (`$1`, `$2` ...) and returns its rows.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [(any PostgresBindable)?] = [], context: String? = nil) throws -> QueryResult {
+        let texts = parameters.map { $0?.postgresText }
+        let result: OpaquePointer? = withCStringArray(texts) { values in
+            if parameters.isEmpty {
+                return PQexec(handle, sql)
+            }
+            return PQexecParams(handle, sql, Int32(values.count), nil, values, nil, nil, 0)
+        }
+        try check(result, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK], context: context ?? Self.summary(of: sql))
+        return QueryResult(result: result)
+    }
+
+    /// Runs `body` inside BEGIN/COMMIT, rolling back if it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try query("BEGIN")
+        do {
+            let value = try body()
+            try query("COMMIT")
+            return value
+        } catch {
+            if isHealthy { _ = try? query("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// Turns a finished `PGresult` into an error when its status is not one of `expecting`; frees it then.
+    func check(_ result: OpaquePointer?, expecting: [ExecStatusType], context: String) throws {
+        let status = result.map { PQresultStatus($0) } ?? PGRES_FATAL_ERROR
+        if expecting.contains(status) { return }
+        let error = makeError(result, context: context)
+        if let result { PQclear(result) }
+        throw error
+    }
+
+    func makeError(_ result: OpaquePointer?, kind: PostgresError.Kind = .query, context: String) -> PostgresError {
+        func field(_ code: UInt8) -> String? {
+            guard let result, let value = PQresultErrorField(result, Int32(code)) else { return nil }
+            return String(cString: value)
+        }
+        let sqlState = field(UInt8(ascii: "C"))
+        var message = field(UInt8(ascii: "M")) ?? String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines
+        if message.isEmpty { message = "no answer from the server" }
+        let lost = PQstatus(handle) != CONNECTION_OK
+        return PostgresError(kind: lost ? .connectionLost : kind, sqlState: sqlState, message: message,
+                             detail: field(UInt8(ascii: "D")), hint: field(UInt8(ascii: "H")), context: context)
+    }
+
+    /// First line of a statement, shortened: enough to say which statement failed without logging values.
+    static func summary(of sql: String) -> String {
+        let firstLine = sql.split(whereSeparator: \.isNewline).first.map(String.init) ?? sql
+        let trimmed = firstLine.trimmingCharacters(in: " \t")
+        return trimmed.count > 80 ? String(trimmed.prefix(77)) + "..." : trimmed
+    }
+}
+
+/// Calls `body` with a C array of C strings (NULL for nil) that stays valid for the duration of the call.
+func withCStringArray<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0) } ?? nil }
+    defer { pointers.forEach { free($0) } }
+    return body(pointers.map { $0.map { UnsafePointer($0) } })
+}
+
+extension String {
+    var trimmingTrailingNewlines: String {
+        var text = self
+        while text.last?.isNewline == true { text.removeLast() }
+        return text
+    }
+
+    func trimmingCharacters(in set: String) -> String {
+        let chars = Set(set)
+        var slice = Substring(self)
+        while let first = slice.first, chars.contains(first) { slice.removeFirst() }
+        while let last = slice.last, chars.contains(last) { slice.removeLast() }
+        return String(slice)
+    }
+}

@@ -1,0 +1,78 @@
+import CLibPQ
+
+/// The rows of one statement, read lazily from libpq's result (text format).
+///
+/// Owns the `PGresult` and frees it on deinit. Accessors return nil for SQL NULL and throw `.decode` when a
+/// value cannot be read as the type asked for.
+public final class QueryResult {
+    private let result: OpaquePointer?
+
+    init(result: OpaquePointer?) { self.result = result }
+    deinit { if let result { PQclear(result) } }
+
+    public var rowCount: Int { result.map { Int(PQntuples($0)) } ?? 0 }
+    public var columnCount: Int { result.map { Int(PQnfields($0)) } ?? 0 }
+
+    /// Rows changed by INSERT/UPDATE/DELETE (0 when not reported).
+    public var affectedRows: Int {
+        guard let result, let text = PQcmdTuples(result) else { return 0 }
+        return Int(String(cString: text)) ?? 0
+    }
+
+    public func columnName(_ column: Int) -> String {
+        guard let result, let name = PQfname(result, Int32(column)) else { return "" }
+        return String(cString: name)
+    }
+
+    public func isNull(_ row: Int, _ column: Int) -> Bool {
+        guard let result else { return true }
+        return PQgetisnull(result, Int32(row), Int32(column)) == 1
+    }
+
+    public func string(_ row: Int, _ column: Int) -> String? {
+        guard let result, !isNull(row, column), let value = PQgetvalue(result, Int32(row), Int32(column)) else {
+            return nil
+        }
+        return String(cString: value)
+    }
+
+    public func int(_ row: Int, _ column: Int) throws -> Int? {
+        guard let text = string(row, column) else { return nil }
+        guard let value = Int(text) else { throw decodeError(text, "an integer", column) }
+        return value
+    }
+
+    public func double(_ row: Int, _ column: Int) throws -> Double? {
+        guard let text = string(row, column) else { return nil }
+        switch text {
+        case "NaN": return .nan
+        case "Infinity": return .infinity
+        case "-Infinity": return -.infinity
+        default:
+            guard let value = Double(text) else { throw decodeError(text, "a number", column) }
+            return value
+        }
+    }
+
+    public func bool(_ row: Int, _ column: Int) throws -> Bool? {
+        guard let text = string(row, column) else { return nil }
+        switch text {
+        case "t", "true": return true
+        case "f", "false": return false
+        default: throw decodeError(text, "a boolean", column)
+        }
+    }
+
+    /// Calls `body` with the C string of each non-null value in `column`, without copying it into a String.
+    /// Used by bulk readers (model builds) where millions of small Strings would dominate the time.
+    public func withCString<T>(_ row: Int, _ column: Int, _ body: (UnsafePointer<CChar>) throws -> T) rethrows -> T? {
+        guard let result, !isNull(row, column), let value = PQgetvalue(result, Int32(row), Int32(column)) else {
+            return nil
+        }
+        return try body(value)
+    }
+
+    private func decodeError(_ text: String, _ expected: String, _ column: Int) -> PostgresError {
+        PostgresError(kind: .decode, message: "column \(columnName(column)) holds \(text.prefix(40)), not \(expected)")
+    }
+}

@@ -1,0 +1,35 @@
+/// Why `genre install` (or a daemon's schema check) refused to go on.
+public struct SchemaError: Error, CustomStringConvertible, Sendable {
+    public enum Code: Sendable {
+        /// The database holds migrations this binary does not know: it was installed by a newer genre.
+        case newerThanBinary
+        /// The database is behind this binary: run `genre install`.
+        case olderThanBinary
+        /// Not installed at all.
+        case notInstalled
+        /// An applied migration's text differs from this binary's copy.
+        case checksumMismatch
+        /// The binary's own SQL resources are missing or malformed.
+        case missingSQL
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(code: Code, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    /// Process exit code for the CLI: distinct per refusal so scripts can tell them apart.
+    public var exitCode: Int32 {
+        switch code {
+        case .newerThanBinary: return 3
+        case .olderThanBinary, .notInstalled: return 4
+        case .checksumMismatch: return 5
+        case .missingSQL: return 6
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import GenrePostgres
+
+/// Applies GENRE's SQL to a database: pending migrations once each, then every function file, all in one
+/// transaction under an advisory lock, so two installers never interleave and a failed upgrade changes
+/// nothing.
+public struct SchemaInstaller {
+    /// Key of the transaction-level advisory lock that serialises installs ("genre" in ASCII).
+    public static let advisoryLockKey: Int64 = 0x67_65_6e_72_65
+
+    public let catalog: SQLCatalog
+
+    public init(catalog: SQLCatalog) { self.catalog = catalog }
+
+    public struct Outcome: Sendable, Equatable {
+        public var previousVersion: Int
+        public var appliedMigrations: [String]
+        public var currentVersion: Int
+    }
+
+    /// Installs or upgrades. Throws `SchemaError` (newer schema, edited migration) before changing anything.
+    @discardableResult
+    public func install(on connection: PostgresConnection) throws -> Outcome {
+        try connection.transaction {
+            try connection.query("SELECT pg_advisory_xact_lock($1)", [Self.advisoryLockKey])
+            let applied = try appliedMigrations(connection)
+            try verify(applied: applied)
+            let previous = applied.keys.max() ?? 0
+            var names: [String] = []
+            for migration in catalog.migrations where migration.version > previous {
+                try connection.query(migration.text, context: "migration \(migration.name)")
+                try connection.query("INSERT INTO genre.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                                     [migration.version, migration.name, migration.checksum])
+                names.append(migration.name)
+            }
+            for file in catalog.functions {
+                try connection.query(file.text, context: "functions \(file.name)")
+            }
+            return Outcome(previousVersion: previous, appliedMigrations: names, currentVersion: catalog.latestVersion)
+        }
+    }
+
+    /// Checks that the database holds exactly this binary's schema version (what a daemon needs to start).
+    public func checkCurrent(on connection: PostgresConnection) throws {
+        let applied = try appliedMigrations(connection)
+        try verify(applied: applied)
+        let version = applied.keys.max() ?? 0
+        if version == 0 {
+            throw SchemaError(code: .notInstalled, message: "GENRE is not installed in this database: run `genre install` first")
+        }
+        if version < catalog.latestVersion {
+            throw SchemaError(code: .olderThanBinary,
+                              message: "the database has GENRE schema \(version) but this genre needs \(catalog.latestVersion): run `genre install` to upgrade")
+        }
+    }
+
+    /// version -> checksum of migrations recorded in the database (empty when GENRE is not installed).
+    func appliedMigrations(_ connection: PostgresConnection) throws -> [Int: String] {
+        let exists = try connection.query("SELECT to_regclass('genre.schema_migrations') IS NOT NULL")
+        guard try exists.bool(0, 0) == true else { return [:] }
+        let rows = try connection.query("SELECT version, checksum FROM genre.schema_migrations")
+        var applied: [Int: String] = [:]
+        for row in 0..<rows.rowCount {
+            if let version = try rows.int(row, 0), let checksum = rows.string(row, 1) { applied[version] = checksum }
+        }
+        return applied
+    }
+
+    func verify(applied: [Int: String]) throws {
+        if let newest = applied.keys.max(), newest > catalog.latestVersion {
+            throw SchemaError(code: .newerThanBinary,
+                              message: "the database has GENRE schema \(newest), newer than this genre binary (schema \(catalog.latestVersion)); upgrade genre instead of downgrading the database")
+        }
+        for migration in catalog.migrations {
+            if let checksum = applied[migration.version], checksum != migration.checksum {
+                throw SchemaError(code: .checksumMismatch,
+                                  message: "migration \(migration.name) differs from the one applied to this database (checksum \(checksum.prefix(12)) vs \(migration.checksum.prefix(12))); released migrations must never be edited — add a new migration instead")
+            }
+        }
+    }
+}
