@@ -21,10 +21,10 @@ let package = Package(
         // Migration runner; the SQL lives in Sources/GenreSchema/sql (top-level sql/ links to it), bundled as a resource.
         .target(name: "GenreSchema", dependencies: ["GenrePostgres", "GenreSupport"], resources: [.copy("sql")]),
         // Models and ranking: plain Swift values, no database.
-        .target(name: "GenreRecommend"),
+        .target(name: "GenreRecommend", dependencies: ["GenreSupport"]),
         // Long-lived services that move rows between PostgreSQL and the models.
         .target(name: "GenreDaemon", dependencies: [
-            "GenrePostgres", "GenreSchema", "GenreRecommend",
+            "GenrePostgres", "GenreSchema", "GenreRecommend", "GenreSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "genre", dependencies: [

@@ -69,6 +69,25 @@ public struct BinaryCopyEncoder: Sendable {
         }
     }
 
+    /// A `text[]` column (one dimension, no NULL elements).
+    public mutating func appendTextArray(_ values: [String]) {
+        let lengthSlot = bytes.count
+        appendInteger(Int32(0))  // patched below, once the payload size is known
+        let payloadStart = bytes.count
+        appendInteger(Int32(values.isEmpty ? 0 : 1))  // dimensions
+        appendInteger(Int32(0))                       // no NULLs
+        appendInteger(Int32(25))                      // element type: text
+        if !values.isEmpty {
+            appendInteger(Int32(values.count))
+            appendInteger(Int32(1))                   // lower bound
+            for value in values { appendText(value) }
+        }
+        let length = Int32(bytes.count - payloadStart).bigEndian
+        withUnsafeBytes(of: length) { raw in
+            for offset in 0..<4 { bytes[lengthSlot + offset] = raw[offset] }
+        }
+    }
+
     /// A `timestamptz` column: microseconds since 2000-01-01 UTC.
     public mutating func appendTimestamp(_ date: Date) {
         let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) - Self.postgresEpochOffsetMicros

@@ -1,30 +1,48 @@
 import CLibPQ
 
+/// The sending side of one `COPY ... FROM STDIN (FORMAT binary)`: rows go into `encoder`, and
+/// `flushIfFull()` ships the buffer once it passes the flush size, so memory stays bounded however many
+/// rows are written.
+public final class CopyStream {
+    public var encoder: BinaryCopyEncoder
+    let connection: PostgresConnection
+    let flushBytes: Int
+    let context: String
+
+    init(connection: PostgresConnection, flushBytes: Int, context: String) {
+        self.connection = connection
+        self.flushBytes = flushBytes
+        self.context = context
+        encoder = BinaryCopyEncoder(capacity: flushBytes + 4096)
+    }
+
+    public func flushIfFull() throws {
+        if encoder.bytes.count >= flushBytes { try flush() }
+    }
+
+    func flush() throws {
+        try encoder.drain { try connection.putCopyData($0, context: context) }
+    }
+}
+
 extension PostgresConnection {
-    /// Streams binary COPY data into `COPY ... FROM STDIN (FORMAT binary)`.
-    ///
-    /// `produce` appends rows to the encoder; whenever the buffer passes `flushBytes` it is sent and reused,
-    /// so memory stays bounded however many rows are written. Returns the number of rows the server stored.
+    /// Streams binary COPY data into `COPY ... FROM STDIN (FORMAT binary)`; returns the rows the server
+    /// stored. If `produce` throws, the COPY is aborted (nothing is stored) and the error is rethrown.
     @discardableResult
-    public func copyIn(_ sql: String, flushBytes: Int = 1 << 20,
-                       produce: (_ encoder: inout BinaryCopyEncoder, _ flush: (inout BinaryCopyEncoder) throws -> Void) throws -> Void) throws -> Int {
+    public func copyIn(_ sql: String, flushBytes: Int = 1 << 20, produce: (CopyStream) throws -> Void) throws -> Int {
         let context = Self.summary(of: sql)
         let start = PQexec(handle, sql)
         try check(start, expecting: [PGRES_COPY_IN], context: context)
         PQclear(start)
 
-        var encoder = BinaryCopyEncoder(capacity: flushBytes + 4096)
-        let send: (inout BinaryCopyEncoder) throws -> Void = { encoder in
-            guard encoder.bytes.count >= flushBytes else { return }
-            try encoder.drain { try self.putCopyData($0, context: context) }
-        }
+        let stream = CopyStream(connection: self, flushBytes: flushBytes, context: context)
         do {
-            try produce(&encoder, send)
-            encoder.finish()
-            try encoder.drain { try putCopyData($0, context: context) }
+            try produce(stream)
+            stream.encoder.finish()
+            try stream.flush()
         } catch {
             // Abort the COPY so the connection is usable again, then report the original error.
-            PQputCopyEnd(handle, "aborted by client: \(error)")
+            PQputCopyEnd(handle, "aborted by client")
             while let result = PQgetResult(handle) { PQclear(result) }
             throw error
         }
@@ -36,19 +54,16 @@ extension PostgresConnection {
         while let result = PQgetResult(handle) {
             if PQresultStatus(result) == PGRES_COMMAND_OK {
                 rows = Int(String(cString: PQcmdTuples(result))) ?? 0
-                PQclear(result)
             } else if failure == nil {
                 failure = makeError(result, kind: .copy, context: context)
-                PQclear(result)
-            } else {
-                PQclear(result)
             }
+            PQclear(result)
         }
         if let failure { throw failure }
         return rows
     }
 
-    private func putCopyData(_ bytes: [UInt8], context: String) throws {
+    func putCopyData(_ bytes: [UInt8], context: String) throws {
         let sent = bytes.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { PQputCopyData(handle, $0.baseAddress, Int32($0.count)) }
         }

@@ -78,6 +78,8 @@ BEGIN
   EXECUTE format('ALTER TABLE genre.%I ATTACH PARTITION genre.%I FOR VALUES IN (%s)', p_result, v_new, p_generation);
   EXECUTE format('DROP TABLE genre.%I', p_result || '_g' || v_old_generation);
   UPDATE genre.result_generations SET generation = p_generation, swapped_at = now() WHERE result = p_result;
+  -- '*' tells listeners on genre_refreshed that every user's list may have changed.
+  IF p_result = 'recommendations' THEN PERFORM pg_notify('genre_refreshed', '*'); END IF;
   EXECUTE format('SELECT count(*) FROM genre.%I', v_new) INTO v_rows;
   RETURN v_rows;
 END $$;
@@ -96,7 +98,9 @@ BEGIN
     SELECT p_user_id, r.rank, r.item_id, r.score, r.reasons, now(), v_generation
       FROM jsonb_to_recordset(p_rows) AS r(rank integer, item_id text, score real, reasons jsonb);
   GET DIAGNOSTICS v_count = ROW_COUNT;
+  -- Applications may LISTEN genre_refreshed to invalidate caches; the payload is the user id.
+  PERFORM pg_notify('genre_refreshed', p_user_id);
   RETURN v_count;
 END $$;
 COMMENT ON FUNCTION genre._write_user_recommendations(text, jsonb) IS
-  'Internal: atomically replaces one user''s stored recommendations (real-time refresh).';
+  'Internal: atomically replaces one user''s stored recommendations (real-time refresh) and notifies genre_refreshed with the user id.';

@@ -1,0 +1,57 @@
+import Foundation
+import Logging
+import GenrePostgres
+import GenreSchema
+
+/// `genre run`: checks the schema, then runs the real-time worker and the trainer on their own threads
+/// (each with its own connection; libpq calls block) until SIGTERM or SIGINT, then stops both.
+public final class Daemon {
+    public let context: DaemonContext
+
+    public init(context: DaemonContext) { self.context = context }
+
+    /// Refuses to start against a database whose schema is missing, older or newer than this binary.
+    public func checkSchema() throws {
+        let connection = try PostgresConnection(url: context.databaseURL)
+        try SchemaInstaller(catalog: try SQLCatalog.bundled()).checkCurrent(on: connection)
+    }
+
+    /// Runs until `context.shutdown` is triggered; returns once both services have stopped.
+    public func run() {
+        let group = DispatchGroup()
+        let worker = RealtimeWorker(context: context)
+        let trainer = context.trains ? Trainer(context: context) : nil
+        spawn("genre-realtime", group) { worker.run() }
+        if let trainer { spawn("genre-trainer", group) { trainer.run() } }
+        context.logger.info("daemon running", metadata: ["genre.trains": "\(context.trains)"])
+        group.wait()
+        context.logger.info("daemon stopped")
+    }
+
+    /// Installs SIGTERM/SIGINT handlers that trigger the shutdown signal.
+    public func stopOnSignals() -> [DispatchSourceSignal] {
+        [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            let shutdown = context.shutdown
+            let logger = context.logger
+            source.setEventHandler {
+                logger.info("signal received; shutting down", metadata: ["signal": "\(number)"])
+                shutdown.trigger()
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    private func spawn(_ name: String, _ group: DispatchGroup, _ body: @escaping @Sendable () -> Void) {
+        group.enter()
+        let thread = Thread {
+            body()
+            group.leave()
+        }
+        thread.name = name
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import GenrePostgres
+import GenreRecommend
+
+/// The effective settings the daemon works with, read in one query from genre.current_settings.
+public struct DaemonSettings: Sendable, Equatable {
+    public var eventWeights = EventWeights.defaults
+    public var popularityHalfLifeDays = 30.0
+    public var neighborsPerItem = 50
+    public var shrinkage = 2.0
+    public var storedK = 100
+    public var historyItems = 200
+    public var excludeSeen = true
+    public var rebuildIntervalSeconds = 600.0
+    public var rebuildAfterEvents = 1000
+    public var pollIntervalSeconds = 5.0
+    public var leaseSeconds = 60.0
+    public var maxAttempts = 5
+    /// Hash of every setting whose change requires a rebuild or re-rank; a build records the one it used.
+    public var modelFingerprint = ""
+
+    public init() {}
+
+    public static func load(_ connection: PostgresConnection) throws -> DaemonSettings {
+        let rows = try connection.query("""
+            SELECT key, value::text, requires,
+                   md5(string_agg(key || '=' || value::text, ',') FILTER (WHERE requires IN ('rebuild', 'rerank')) OVER ())
+              FROM genre.current_settings
+            """)
+        var settings = DaemonSettings()
+        for row in 0..<rows.rowCount {
+            guard let key = rows.string(row, 0), let text = rows.string(row, 1) else { continue }
+            settings.modelFingerprint = rows.string(row, 3) ?? ""
+            let number = Double(text.trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
+            switch key {
+            case "event.weights":
+                if let data = text.data(using: .utf8),
+                   let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+                    settings.eventWeights = EventWeights(object.compactMapValues { ($0 as? NSNumber)?.doubleValue })
+                }
+            case "popularity.half_life_days": settings.popularityHalfLifeDays = number ?? settings.popularityHalfLifeDays
+            case "cooccurrence.neighbors": settings.neighborsPerItem = number.map { Int($0) } ?? settings.neighborsPerItem
+            case "cooccurrence.shrinkage": settings.shrinkage = number ?? settings.shrinkage
+            case "recommend.stored_k": settings.storedK = number.map { Int($0) } ?? settings.storedK
+            case "recommend.history_items": settings.historyItems = number.map { Int($0) } ?? settings.historyItems
+            case "recommend.exclude_seen": settings.excludeSeen = text == "true"
+            case "model.rebuild_interval_seconds": settings.rebuildIntervalSeconds = number ?? settings.rebuildIntervalSeconds
+            case "model.rebuild_after_events": settings.rebuildAfterEvents = number.map { Int($0) } ?? settings.rebuildAfterEvents
+            case "daemon.poll_interval_seconds": settings.pollIntervalSeconds = number ?? settings.pollIntervalSeconds
+            case "queue.lease_seconds": settings.leaseSeconds = number ?? settings.leaseSeconds
+            case "queue.max_attempts": settings.maxAttempts = number.map { Int($0) } ?? settings.maxAttempts
+            default: break
+            }
+        }
+        return settings
+    }
+}

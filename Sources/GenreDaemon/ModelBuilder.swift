@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+import GenrePostgres
+import GenreRecommend
+
+/// A full build: read interactions, build popularity and co-occurrence, write popular_items and
+/// item_neighbors, refresh every user's recommendations, record the build. Each result set is swapped in
+/// whole, so readers never see a half-written table.
+struct ModelBuilder {
+    let workerID: String
+    let logger: Logger
+
+    struct Report: Sendable {
+        var buildID: Int64
+        var users: Int
+        var items: Int
+        var interactions: Int
+        var recommendationRows: Int
+        var seconds: [String: Double]
+    }
+
+    func build(on connection: PostgresConnection, settings: DaemonSettings, shouldStop: () -> Bool) throws -> (ModelSnapshot, Report)? {
+        var timings: [String: Double] = [:]
+        func timed<T>(_ phase: String, _ body: () throws -> T) rethrows -> T {
+            let start = Date()
+            defer { timings[phase] = Date().timeIntervalSince(start) }
+            return try body()
+        }
+        let startedAt = try connection.query("SELECT clock_timestamp()::text").string(0, 0)
+        try connection.query("SELECT genre._drop_abandoned_generations()")
+        let data = try timed("load") { try TrainingData.load(connection) }
+        let (matrix, lastEventAt) = timed("matrix") { data.matrix(weights: settings.eventWeights) }
+        let popularity = timed("popularity") {
+            PopularityModel(matrix: matrix, lastEventAt: lastEventAt, halfLifeDays: settings.popularityHalfLifeDays)
+        }
+        let cooccurrence = timed("cooccurrence") {
+            CooccurrenceModel(matrix: matrix, neighborsPerItem: settings.neighborsPerItem, shrinkage: settings.shrinkage)
+        }
+        if shouldStop() { return nil }
+        let recommender = CooccurrenceRecommender(cooccurrence: cooccurrence, popularity: popularity)
+        let catalog = data.catalog
+
+        _ = try timed("write_popular") {
+            try ResultWriter.replace(.popularItems, columns: "rank, item_id, score, users, reasons, generation", on: connection) { generation, stream in
+                for (position, entry) in popularity.ranked.prefix(1000).enumerated() {
+                    stream.encoder.beginRow(fieldCount: 6)
+                    stream.encoder.appendInt32(Int32(position + 1))
+                    stream.encoder.appendText(catalog.ids[Int(entry.item)])
+                    stream.encoder.appendFloat32(entry.score)
+                    stream.encoder.appendInt32(Int32(entry.users))
+                    stream.encoder.appendJSONB(Reasons.popularJSON(entry))
+                    stream.encoder.appendInt64(generation)
+                    try stream.flushIfFull()
+                }
+            }
+        }
+        _ = try timed("write_neighbors") {
+            try ResultWriter.replace(.itemNeighbors, columns: "item_id, rank, neighbor_id, score, reasons, generation", on: connection) { generation, stream in
+                for (item, neighbors) in cooccurrence.neighbors.enumerated() {
+                    for (position, neighbor) in neighbors.enumerated() {
+                        stream.encoder.beginRow(fieldCount: 6)
+                        stream.encoder.appendText(catalog.ids[item])
+                        stream.encoder.appendInt32(Int32(position + 1))
+                        stream.encoder.appendText(catalog.ids[Int(neighbor.item)])
+                        stream.encoder.appendFloat32(neighbor.score)
+                        stream.encoder.appendJSONB(Reasons.neighborJSON(neighbor, of: Int32(item), catalog: catalog))
+                        stream.encoder.appendInt64(generation)
+                    }
+                    try stream.flushIfFull()
+                }
+            }
+        }
+        if shouldStop() { return nil }
+        let rows = try timed("refresh_users") {
+            try ResultWriter.replace(.recommendations, columns: RecommendationRows.copyColumns, carrySince: data.readAtText,
+                                     on: connection) { generation, stream in
+                var scratch = CooccurrenceRecommender.Scratch(itemCount: catalog.ids.count, anchors: recommender.anchorsPerItem)
+                for (user, groups) in data.groups.enumerated() {
+                    let history = UserHistory(entries: UserHistory.entries(from: groups, weights: settings.eventWeights),
+                                              limit: settings.historyItems)
+                    let list = recommender.recommend(history, k: settings.storedK, excludeSeen: settings.excludeSeen, scratch: &scratch)
+                    RecommendationRows.encode(list, user: data.userIDs[user], generation: generation, catalog: catalog, into: &stream.encoder)
+                    try stream.flushIfFull()
+                }
+            }
+        }
+        // Users queued before this build with nothing newer than what it read are now current.
+        if !data.coveredQueue.isEmpty {
+            try connection.query("SELECT genre._complete_users($1::text[], $2::bigint[])",
+                                 [data.coveredQueue.map(\.user), "{" + data.coveredQueue.map { String($0.version) }.joined(separator: ",") + "}"])
+        }
+        let details = "{\"fingerprint\":\"\(settings.modelFingerprint)\",\"recommendation_rows\":\(rows),\"seconds\":{"
+            + timings.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(String(format: "%.3f", $0.value))" }.joined(separator: ",") + "}}"
+        let recorded = try connection.query("""
+            INSERT INTO genre.model_builds (model, started_at, worker_id, users, items, interactions, events_seen, details)
+            VALUES ('cooccurrence+popularity', $1::timestamptz, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id
+            """, [startedAt, workerID, matrix.userCount, matrix.itemCount, matrix.nonZeroCount, Int(data.eventsSeen), details])
+        let buildID = Int64(try recorded.int(0, 0) ?? 0)
+        let report = Report(buildID: buildID, users: matrix.userCount, items: matrix.itemCount, interactions: matrix.nonZeroCount,
+                            recommendationRows: rows, seconds: timings)
+        logger.info("model build finished", metadata: [
+            "genre.build_id": "\(buildID)", "genre.users": "\(matrix.userCount)", "genre.items": "\(matrix.itemCount)",
+            "genre.interactions": "\(matrix.nonZeroCount)", "genre.rows": "\(rows)",
+        ])
+        return (ModelSnapshot(buildID: buildID, catalog: catalog, itemIndex: data.itemIndex, recommender: recommender), report)
+    }
+}

@@ -1,0 +1,23 @@
+import Synchronization
+import GenreRecommend
+
+/// A built model as the real-time path uses it: the recommender plus the id ↔ index mapping.
+public struct ModelSnapshot: Sendable {
+    /// genre.model_builds id this snapshot corresponds to.
+    public let buildID: Int64
+    public let catalog: ItemCatalog
+    public let itemIndex: [String: Int32]
+    public let recommender: CooccurrenceRecommender
+}
+
+/// The current snapshot, shared between the trainer (which replaces it) and the real-time worker.
+public final class SnapshotBox: Sendable {
+    private let current = Mutex<ModelSnapshot?>(nil)
+    public init() {}
+    public var snapshot: ModelSnapshot? { current.withLock { $0 } }
+    public func replace(_ snapshot: ModelSnapshot) {
+        current.withLock { existing in
+            if (existing?.buildID ?? -1) < snapshot.buildID { existing = snapshot }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import GenrePostgres
+
+/// The real-time service: folds new events into genre.interactions past the watermark, claims users with
+/// new events, recomputes their lists, and sends heartbeats. Woken by NOTIFY on genre_work; polls anyway
+/// every daemon.poll_interval_seconds because notifications are lost while disconnected.
+// @unchecked: created on one thread and then used only by the service thread it is handed to.
+public final class RealtimeWorker: @unchecked Sendable {
+    let context: DaemonContext
+    let connection: ReconnectingConnection
+    var settings = DaemonSettings()
+    var settingsStale = true
+    var lastHeartbeat = Date.distantPast
+    let claimBatch = 32
+    let eventBatch = 5000
+
+    public init(context: DaemonContext) {
+        self.context = context
+        connection = ReconnectingConnection(url: context.databaseURL, listening: ["genre_work", "genre_settings"],
+                                            logger: context.logger)
+    }
+
+    public func run() {
+        let logger = context.logger
+        while !context.shutdown.isTriggered {
+            guard let db = connection.connect(sleep: context.shutdown.sleep) else { break }
+            do {
+                if connection.isFreshConnection || settingsStale {
+                    settings = try DaemonSettings.load(db)
+                    settingsStale = false
+                    connection.markCaughtUp()
+                }
+                try heartbeatIfDue(db)
+                try applyPendingEvents(db)
+                try refreshSnapshotIfNeeded(db)
+                if try refreshClaimedUsers(db) > 0 { continue }
+                let timeout = min(settings.pollIntervalSeconds, 5)
+                for note in try db.waitForNotifications(timeout: timeout, wakeFD: context.shutdown.fileDescriptor)
+                where note.channel == "genre_settings" {
+                    settingsStale = true
+                }
+            } catch let error as PostgresError where error.isConnectionLoss {
+                logger.warning("lost the database connection; reconnecting", metadata: ["error": "\(error)"])
+                connection.drop()
+            } catch {
+                logger.error("real-time step failed", metadata: ["error": "\(error)"])
+                context.shutdown.sleep(1)
+            }
+        }
+        if let db = connection.connect(sleep: { _ in false }) {
+            _ = try? db.query("UPDATE genre.user_queue SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1", [context.workerID])
+            _ = try? db.query("SELECT genre._worker_stopped($1)", [context.workerID])
+        }
+        logger.info("real-time worker stopped")
+    }
+
+    func heartbeatIfDue(_ db: PostgresConnection) throws {
+        guard Date().timeIntervalSince(lastHeartbeat) >= 5 else { return }
+        let state = "{\"snapshot_build\":\(context.snapshots.snapshot?.buildID ?? 0),\"counters\":\(context.stats.json)}"
+        try db.query("SELECT genre._heartbeat($1, $2, $3, $4, $5::jsonb)",
+                     [context.workerID, ProcessInfo.processInfo.hostName, Int(getpid()), GenreVersion.current, state])
+        lastHeartbeat = Date()
+    }
+
+    func applyPendingEvents(_ db: PostgresConnection) throws {
+        while !context.shutdown.isTriggered {
+            let applied = try db.query("SELECT genre._apply_events($1)", [eventBatch]).int(0, 0) ?? 0
+            context.stats.add("events_applied", applied)
+            if applied < eventBatch { return }
+        }
+    }
+
+    /// Picks up a build published by another daemon (ours hands its snapshot over directly).
+    func refreshSnapshotIfNeeded(_ db: PostgresConnection) throws {
+        guard let latest = try SnapshotLoader.latestBuildID(db) else { return }
+        if let current = context.snapshots.snapshot, current.buildID >= latest { return }
+        if let loaded = try SnapshotLoader.load(db) {
+            context.snapshots.replace(loaded)
+            context.logger.info("loaded model snapshot from the result tables", metadata: ["genre.build_id": "\(loaded.buildID)"])
+        }
+    }
+
+    /// Claims a batch of users and refreshes each; returns how many were claimed.
+    func refreshClaimedUsers(_ db: PostgresConnection) throws -> Int {
+        // Without a model there is nothing to score with; the first build refreshes everyone anyway.
+        guard let snapshot = context.snapshots.snapshot else { return 0 }
+        let claimed = try db.query("SELECT user_id, version FROM genre._claim_users($1, $2, $3, $4)",
+                                   [context.workerID, claimBatch, settings.leaseSeconds, settings.maxAttempts])
+        let refresher = UserRefresher()
+        for row in 0..<claimed.rowCount {
+            guard let user = claimed.string(row, 0), let version = try claimed.int(row, 1) else { continue }
+            do {
+                _ = try refresher.refresh(user: user, snapshot: snapshot, settings: settings, on: db)
+                try db.query("SELECT genre._complete_user($1, $2)", [user, version])
+                context.stats.add("users_refreshed")
+            } catch let error as PostgresError where error.isConnectionLoss {
+                throw error  // the lease brings the rest of the batch back
+            } catch {
+                context.logger.warning("refresh failed", metadata: ["genre.user_id": "\(user)", "error": "\(error)"])
+                try db.query("SELECT genre._fail_user($1, $2, $3)", [user, "\(error)", settings.maxAttempts])
+                context.stats.add("users_failed")
+            }
+        }
+        return claimed.rowCount
+    }
+}
+
+public enum GenreVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,26 @@
+import GenrePostgres
+
+/// Replaces a whole result table: a fresh staging partition, filled by binary COPY, swapped in atomically
+/// by genre._publish_generation.
+enum ResultWriter {
+    enum Result: String {
+        case recommendations, itemNeighbors = "item_neighbors", popularItems = "popular_items"
+    }
+
+    /// Writes a new generation of `result`, filled by `produce`; returns rows published.
+    @discardableResult
+    static func replace(_ result: Result, columns: String, carrySince: String? = nil, on connection: PostgresConnection,
+                        produce: (_ generation: Int64, _ stream: CopyStream) throws -> Void) throws -> Int {
+        let prepared = try connection.query("SELECT table_name, generation FROM genre._prepare_generation($1)", [result.rawValue])
+        guard let table = prepared.string(0, 0), let generation = try prepared.int(0, 1),
+              table.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+            throw PostgresError(kind: .decode, message: "genre._prepare_generation returned no usable table", context: "write \(result.rawValue)")
+        }
+        try connection.copyIn("COPY genre.\(table) (\(columns)) FROM STDIN (FORMAT binary)") { stream in
+            try produce(Int64(generation), stream)
+        }
+        let published = try connection.query("SELECT genre._publish_generation($1, $2, $3::timestamptz)",
+                                              [result.rawValue, generation, carrySince])
+        return try published.int(0, 0) ?? 0
+    }
+}

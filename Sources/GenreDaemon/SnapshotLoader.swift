@@ -1,0 +1,42 @@
+import GenrePostgres
+import GenreRecommend
+
+/// Rebuilds a real-time snapshot from the published result tables, for a daemon that did not run the
+/// build itself (another daemon holds the training lock).
+enum SnapshotLoader {
+    static func latestBuildID(_ connection: PostgresConnection) throws -> Int64? {
+        try connection.query("SELECT max(id) FROM genre.model_builds").int(0, 0).map(Int64.init)
+    }
+
+    static func load(_ connection: PostgresConnection) throws -> ModelSnapshot? {
+        try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        defer { _ = try? connection.query("COMMIT") }
+        guard let buildID = try latestBuildID(connection) else { return nil }
+        let items = try connection.query("SELECT item_id, title FROM genre.items ORDER BY item_id")
+        var ids: [String] = [], titles: [String?] = [], index: [String: Int32] = [:]
+        for row in 0..<items.rowCount {
+            guard let id = items.string(row, 0) else { continue }
+            index[id] = Int32(ids.count)
+            ids.append(id)
+            titles.append(items.string(row, 1))
+        }
+        var neighbors = [[CooccurrenceModel.Neighbor]](repeating: [], count: ids.count)
+        let rows = try connection.query("""
+            SELECT item_id, neighbor_id, score, coalesce((reasons->>'common_users')::int, 0)
+              FROM genre.item_neighbors ORDER BY item_id, rank
+            """)
+        for row in 0..<rows.rowCount {
+            guard let a = rows.string(row, 0).flatMap({ index[$0] }), let b = rows.string(row, 1).flatMap({ index[$0] }) else { continue }
+            neighbors[Int(a)].append(.init(item: b, score: Float(try rows.double(row, 2) ?? 0), commonUsers: Int32(try rows.int(row, 3) ?? 0)))
+        }
+        let popular = try connection.query("SELECT item_id, score, users FROM genre.popular_items ORDER BY rank")
+        var ranked: [PopularityModel.Entry] = []
+        for row in 0..<popular.rowCount {
+            guard let item = popular.string(row, 0).flatMap({ index[$0] }) else { continue }
+            ranked.append(.init(item: item, score: Float(try popular.double(row, 1) ?? 0), users: try popular.int(row, 2) ?? 0))
+        }
+        let recommender = CooccurrenceRecommender(cooccurrence: CooccurrenceModel(neighbors: neighbors),
+                                                  popularity: PopularityModel(ranked: ranked))
+        return ModelSnapshot(buildID: buildID, catalog: ItemCatalog(ids: ids, titles: titles), itemIndex: index, recommender: recommender)
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Logging
+import GenrePostgres
+
+/// The training service: rebuilds models and refreshes every user when enough new events arrived, when the
+/// rebuild interval passed, or when a setting that shapes the model changed. Only one daemon trains at a
+/// time: the build runs under a session advisory lock, and the others keep serving in real time.
+// @unchecked: created on one thread and then used only by the service thread it is handed to.
+public final class Trainer: @unchecked Sendable {
+    static let lockKey: Int64 = 0x67_65_6e_72_65_01  // "genre" + 1
+
+    let context: DaemonContext
+    let connection: ReconnectingConnection
+
+    public init(context: DaemonContext) {
+        self.context = context
+        connection = ReconnectingConnection(url: context.databaseURL, listening: ["genre_settings"], logger: context.logger)
+    }
+
+    public func run() {
+        let logger = context.logger
+        while !context.shutdown.isTriggered {
+            guard let db = connection.connect(sleep: context.shutdown.sleep) else { break }
+            do {
+                let settings = try DaemonSettings.load(db)
+                if let reason = try buildReason(db, settings: settings) {
+                    try buildUnderLock(db, settings: settings, reason: reason)
+                }
+                _ = try db.waitForNotifications(timeout: min(settings.pollIntervalSeconds, 2), wakeFD: context.shutdown.fileDescriptor)
+            } catch let error as PostgresError where error.isConnectionLoss {
+                logger.warning("trainer lost the database connection; reconnecting", metadata: ["error": "\(error)"])
+                connection.drop()
+            } catch {
+                logger.error("model build failed", metadata: ["error": "\(error)"])
+                context.shutdown.sleep(5)
+            }
+        }
+        logger.info("trainer stopped")
+    }
+
+    /// Why a build is due now, or nil.
+    func buildReason(_ db: PostgresConnection, settings: DaemonSettings) throws -> String? {
+        let row = try db.query("""
+            SELECT w.events + genre._events_pending(), b.events_seen, extract(epoch FROM now() - b.finished_at)::float8,
+                   b.details->>'fingerprint'
+              FROM genre.watermarks w
+              LEFT JOIN LATERAL (SELECT * FROM genre.model_builds ORDER BY id DESC LIMIT 1) b ON true
+             WHERE w.name = 'interactions'
+            """)
+        let events = try row.int(0, 0) ?? 0
+        guard let seen = try row.int(0, 1) else { return events > 0 ? "first build" : nil }
+        let age = try row.double(0, 2) ?? 0
+        if row.string(0, 3) != settings.modelFingerprint { return "settings changed" }
+        if events - seen >= settings.rebuildAfterEvents { return "\(events - seen) new events" }
+        if events != seen && age >= settings.rebuildIntervalSeconds { return "rebuild interval passed" }
+        return nil
+    }
+
+    func buildUnderLock(_ db: PostgresConnection, settings: DaemonSettings, reason: String) throws {
+        guard try db.query("SELECT pg_try_advisory_lock($1)", [Trainer.lockKey]).bool(0, 0) == true else { return }
+        defer { _ = try? db.query("SELECT pg_advisory_unlock($1)", [Trainer.lockKey]) }
+        // Another daemon may have finished a build while we waited for the lock.
+        guard try buildReason(db, settings: settings) != nil else { return }
+        context.logger.info("model build starting", metadata: ["genre.reason": "\(reason)"])
+        // Fold everything committed so far into interactions first, so the build sees it.
+        while try db.query("SELECT genre._apply_events(50000)").int(0, 0) == 50000 {}
+        let builder = ModelBuilder(workerID: context.workerID, logger: context.logger)
+        if let (snapshot, _) = try builder.build(on: db, settings: settings, shouldStop: { context.shutdown.isTriggered }) {
+            context.snapshots.replace(snapshot)
+            context.stats.add("builds")
+        }
+    }
+}

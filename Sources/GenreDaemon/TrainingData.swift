@@ -1,0 +1,90 @@
+import GenrePostgres
+import GenreRecommend
+
+/// Everything a model build reads, turned from rows into plain values (the daemon boundary).
+///
+/// Read in one REPEATABLE READ transaction, so the interactions, the catalogue and the watermark position
+/// describe the same moment.
+struct TrainingData {
+    var catalog: ItemCatalog
+    var itemIndex: [String: Int32]
+    var userIDs: [String]
+    /// Per user (aligned with userIDs): their event groups on catalogue items.
+    var groups: [[UserHistory.EventGroup]]
+    /// Events folded into interactions when this was read.
+    var eventsSeen: Int64
+    /// Server time when this was read (seconds since 1970), the "now" for popularity decay.
+    var readAt: Double
+    /// Server time as text, used as the carry-over point when publishing recommendations.
+    var readAtText: String
+    /// Queued users (id, version) whose every event is already in the interactions read here: the full
+    /// refresh covers them, so their real-time refresh can be skipped.
+    var coveredQueue: [(user: String, version: Int)] = []
+
+    static func load(_ connection: PostgresConnection) throws -> TrainingData {
+        try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        defer { _ = try? connection.query("COMMIT") }
+        let clock = try connection.query(
+            "SELECT extract(epoch FROM now())::float8, now()::text, (SELECT events FROM genre.watermarks WHERE name = 'interactions')")
+        let items = try connection.query("SELECT item_id, title FROM genre.items ORDER BY item_id")
+        var ids: [String] = [], titles: [String?] = []
+        ids.reserveCapacity(items.rowCount)
+        titles.reserveCapacity(items.rowCount)
+        var itemIndex: [String: Int32] = [:]
+        for row in 0..<items.rowCount {
+            guard let id = items.string(row, 0) else { continue }
+            itemIndex[id] = Int32(ids.count)
+            ids.append(id)
+            titles.append(items.string(row, 1))
+        }
+        let rows = try connection.query("""
+            SELECT user_id, item_id, event_type, default_count, explicit_weight, extract(epoch FROM last_at)::float8
+              FROM genre.interactions ORDER BY user_id
+            """)
+        var userIDs: [String] = []
+        var groups: [[UserHistory.EventGroup]] = []
+        for row in 0..<rows.rowCount {
+            guard let user = rows.string(row, 0), let itemID = rows.string(row, 1), let item = itemIndex[itemID] else { continue }
+            if userIDs.last != user {
+                userIDs.append(user)
+                groups.append([])
+            }
+            groups[groups.count - 1].append(.init(item: item, eventType: rows.string(row, 2) ?? "",
+                                                  defaultCount: try rows.int(row, 3) ?? 0,
+                                                  explicitWeight: try rows.double(row, 4) ?? 0,
+                                                  lastAt: try rows.double(row, 5) ?? 0))
+        }
+        let queue = try connection.query("""
+            SELECT q.user_id, q.version FROM genre.user_queue q, genre.watermarks w
+             WHERE w.name = 'interactions'
+               AND NOT EXISTS (SELECT 1 FROM genre.events e WHERE e.user_id = q.user_id AND (e.txid, e.id) > (w.txid, w.event_id))
+            """)
+        var covered: [(user: String, version: Int)] = []
+        for row in 0..<queue.rowCount {
+            if let user = queue.string(row, 0), let version = try queue.int(row, 1) { covered.append((user, version)) }
+        }
+        return TrainingData(catalog: ItemCatalog(ids: ids, titles: titles), itemIndex: itemIndex, userIDs: userIDs,
+                            groups: groups, eventsSeen: Int64(try clock.int(0, 2) ?? 0),
+                            readAt: try clock.double(0, 0) ?? 0, readAtText: clock.string(0, 1) ?? "", coveredQueue: covered)
+    }
+
+    /// The user × item strength matrix and, aligned with its entries, the time of each entry's last event.
+    func matrix(weights: EventWeights) -> (matrix: InteractionMatrix, lastEventAt: [Double]) {
+        var entries: [InteractionMatrix.Entry] = []
+        var lastAt: [Int64: Double] = [:]
+        for (user, userGroups) in groups.enumerated() {
+            for entry in UserHistory.entries(from: userGroups, weights: weights) where entry.strength != 0 {
+                entries.append(.init(user: Int32(user), item: entry.item, value: Float(entry.strength)))
+                lastAt[Int64(user) << 32 | Int64(entry.item)] = entry.lastAt
+            }
+        }
+        let matrix = InteractionMatrix(userCount: userIDs.count, itemCount: catalog.ids.count, entries: entries)
+        var times = [Double](repeating: 0, count: matrix.nonZeroCount)
+        for user in 0..<matrix.userCount {
+            for slot in matrix.items(ofUser: user) {
+                times[slot] = lastAt[Int64(user) << 32 | Int64(matrix.userItems[slot])] ?? readAt
+            }
+        }
+        return (matrix, times)
+    }
+}

@@ -1,0 +1,78 @@
+import GenreSupport
+
+/// Ids and titles of the items a model knows, by dense index; what reasons need to name things.
+public struct ItemCatalog: Sendable {
+    public let ids: [String]
+    public let titles: [String?]
+
+    public init(ids: [String], titles: [String?]) {
+        precondition(ids.count == titles.count)
+        self.ids = ids
+        self.titles = titles
+    }
+
+    public func name(_ item: Int32) -> String {
+        let index = Int(item)
+        if let title = titles[index], !title.isEmpty { return title }
+        return ids[index]
+    }
+}
+
+/// Turns scored rows into the `reasons` jsonb stored with each result row: which strategies scored the
+/// item and how much, the anchors, and a sentence a person can read.
+public enum Reasons {
+    /// How an event reads in a sentence: "because you bought Dune".
+    public static func verb(for event: String) -> String {
+        switch event {
+        case "purchase": return "bought"
+        case "like": return "liked"
+        case "view": return "viewed"
+        case "click": return "clicked on"
+        case "comment": return "commented on"
+        case "dislike": return "disliked"
+        default: return "interacted with"
+        }
+    }
+
+    public static func json(for row: Recommendation, catalog: ItemCatalog) -> String {
+        var out = "{\"strategies\":{\"\(row.strategy.rawValue)\":1}"
+        switch row.strategy {
+        case .cooccurrence:
+            out += ",\"because\":["
+            out += row.anchors.map { anchor in
+                "{\"item_id\":\(JSONText.quote(catalog.ids[Int(anchor.item)])),\"title\":\(JSONText.quote(catalog.name(anchor.item))),"
+                    + "\"event\":\(JSONText.quote(anchor.event)),\"share\":\(JSONText.number(Double(anchor.share)))}"
+            }.joined(separator: ",")
+            out += "]"
+        case .popularity:
+            out += ",\"users\":\(row.users)"
+        }
+        out += ",\"summary\":\(JSONText.quote(summary(for: row, catalog: catalog)))}"
+        return out
+    }
+
+    public static func summary(for row: Recommendation, catalog: ItemCatalog) -> String {
+        switch row.strategy {
+        case .cooccurrence:
+            let parts = row.anchors.prefix(2).map { "\(verb(for: $0.event)) \(catalog.name($0.item))" }
+            guard !parts.isEmpty else { return "Often chosen together with items in your history" }
+            return "Because you " + parts.joined(separator: " and ")
+        case .popularity:
+            return row.users == 1 ? "Popular: 1 person chose it recently" : "Popular: \(row.users) people chose it recently"
+        }
+    }
+
+    /// Reasons for one row of genre.item_neighbors.
+    public static func neighborJSON(_ neighbor: CooccurrenceModel.Neighbor, of item: Int32, catalog: ItemCatalog) -> String {
+        let sentence = "\(neighbor.commonUsers) \(neighbor.commonUsers == 1 ? "person" : "people") who chose \(catalog.name(item)) also chose this"
+        return "{\"strategies\":{\"cooccurrence\":1},\"common_users\":\(neighbor.commonUsers),"
+            + "\"summary\":\(JSONText.quote(sentence))}"
+    }
+
+    /// Reasons for one row of genre.popular_items.
+    public static func popularJSON(_ entry: PopularityModel.Entry) -> String {
+        let row = Recommendation(item: entry.item, score: entry.score, strategy: .popularity, anchors: [], users: entry.users)
+        return "{\"strategies\":{\"popularity\":1},\"users\":\(entry.users),"
+            + "\"summary\":\(JSONText.quote(summary(for: row, catalog: ItemCatalog(ids: [], titles: []))))}"
+    }
+}

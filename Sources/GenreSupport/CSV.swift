@@ -1,0 +1,41 @@
+/// RFC 4180 CSV: comma-separated fields, double-quoted when they hold commas, quotes or line breaks, with
+/// "" for a literal quote. Enough for MovieLens and for the generic interaction files of `genre eval`.
+public enum CSV {
+    /// Parses `text` into rows of fields. A trailing newline does not create an empty row.
+    public static func parse(_ text: String) -> [[String]] {
+        var rows: [[String]] = []
+        var row: [String] = []
+        var field: [UInt8] = []
+        var quoted = false
+        var iterator = Array(text.utf8).makeIterator()
+        var pending: UInt8? = nil
+        func endField() { row.append(String(decoding: field, as: UTF8.self)); field.removeAll(keepingCapacity: true) }
+        while let byte = pending ?? iterator.next() {
+            pending = nil
+            if quoted {
+                if byte == UInt8(ascii: "\"") {
+                    let next = iterator.next()
+                    if next == UInt8(ascii: "\"") { field.append(byte) } else { quoted = false; pending = next }
+                } else {
+                    field.append(byte)
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): quoted = true
+            case UInt8(ascii: ","): endField()
+            case UInt8(ascii: "\r"): continue
+            case UInt8(ascii: "\n"):
+                endField()
+                rows.append(row)
+                row = []
+            default: field.append(byte)
+            }
+        }
+        if !field.isEmpty || !row.isEmpty {
+            endField()
+            rows.append(row)
+        }
+        return rows
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import Logging
+import GenreDaemon
+import GenrePostgres
+import GenreSchema
+
+@main
+struct Genre: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "genre",
+        abstract: "Personalised, explainable recommendations beside PostgreSQL.",
+        version: GenreVersion.current,
+        subcommands: [Install.self, PrintSQL.self, Run.self, Status.self, Recommend.self, Import.self, Bench.self])
+}
+
+/// `--database-url`, falling back to GENRE_DATABASE_URL.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .customLong("database-url"), help: "PostgreSQL URL (default: $GENRE_DATABASE_URL).")
+    var databaseURL: String?
+
+    func resolvedURL() throws -> String {
+        if let databaseURL, !databaseURL.isEmpty { return databaseURL }
+        if let env = ProcessInfo.processInfo.environment["GENRE_DATABASE_URL"], !env.isEmpty { return env }
+        throw ValidationError("no database given: pass --database-url or set GENRE_DATABASE_URL (scripts/dev-postgres.sh start starts a local one and prints its URL)")
+    }
+
+    func connect() throws -> PostgresConnection {
+        try PostgresConnection(url: try resolvedURL())
+    }
+}
+
+func makeLogger(_ label: String = "genre") -> Logger {
+    LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+    var logger = Logger(label: label)
+    let level = ProcessInfo.processInfo.environment["GENRE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+    logger.logLevel = level ?? .info
+    return logger
+}
+
+/// Turns library errors into a message and a distinct exit code instead of a stack of types.
+func runReportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as SchemaError {
+        FileHandle.standardError.write(Data("genre: \(error.message)\n".utf8))
+        throw ExitCode(error.exitCode)
+    } catch let error as PostgresError {
+        FileHandle.standardError.write(Data("genre: \(error)\n".utf8))
+        throw ExitCode(error.isConnectionLoss ? 2 : 1)
+    }
+}
+
+struct Install: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Install or upgrade the genre schema (migrations once, functions every time) under an advisory lock.",
+        discussion: "Exit codes: 3 the database schema is newer than this binary, 5 a released migration was edited.")
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        try runReportingErrors {
+            let connection = try database.connect()
+            let outcome = try SchemaInstaller(catalog: try SQLCatalog.bundled()).install(on: connection)
+            if outcome.appliedMigrations.isEmpty {
+                print("genre schema \(outcome.currentVersion) is current; functions re-applied")
+            } else {
+                print("genre schema \(outcome.previousVersion) → \(outcome.currentVersion): applied \(outcome.appliedMigrations.joined(separator: ", "))")
+            }
+        }
+    }
+}
+
+struct PrintSQL: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "print-sql", abstract: "Print the SQL `genre install` would run, for a DBA to apply by hand.")
+    @Option(help: "Leave out migrations up to and including this version (already applied).")
+    var fromVersion = 0
+
+    func run() throws {
+        try runReportingErrors { print(try SQLCatalog.bundled().script(fromVersion: fromVersion), terminator: "") }
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the daemon until SIGTERM or SIGINT.")
+    @OptionGroup var database: DatabaseOptions
+    @Flag(help: "Serve real-time refreshes only; never take the training lock.")
+    var noTrain = false
+    @Flag(help: "Exit once a model is built and no user is waiting for a refresh (demos, benchmarks).")
+    var exitWhenIdle = false
+
+    func run() throws {
+        let logger = makeLogger()
+        try runReportingErrors {
+            let context = DaemonContext(databaseURL: try database.resolvedURL(), logger: logger, trains: !noTrain)
+            let daemon = Daemon(context: context)
+            try daemon.checkSchema()
+            let signals = daemon.stopOnSignals()
+            if exitWhenIdle { IdleWatcher.start(context: context) }
+            daemon.run()
+            _ = signals
+        }
+    }
+}

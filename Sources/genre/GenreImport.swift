@@ -1,0 +1,9 @@
+import Foundation
+import GenreDaemon
+import GenrePostgres
+
+enum GenreImport {
+    static func movieLens(directory: String, connection: PostgresConnection, maxUsers: Int?) throws -> MovieLensImporter.Summary {
+        try MovieLensImporter(directory: URL(fileURLWithPath: directory)).importAll(into: connection, maxUsers: maxUsers)
+    }
+}
