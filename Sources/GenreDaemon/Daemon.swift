@@ -5,7 +5,7 @@ import GenreSchema
 
 /// `genre run`: checks the schema, then runs the real-time worker and the trainer on their own threads
 /// (each with its own connection; libpq calls block) until SIGTERM or SIGINT, then stops both.
-public final class Daemon {
+public final class Daemon: Sendable {
     public let context: DaemonContext
 
     public init(context: DaemonContext) { self.context = context }

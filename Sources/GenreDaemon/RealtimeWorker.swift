@@ -13,7 +13,6 @@ public final class RealtimeWorker: @unchecked Sendable {
     var settingsStale = true
     var lastHeartbeat = Date.distantPast
     let claimBatch = 32
-    let eventBatch = 5000
 
     public init(context: DaemonContext) {
         self.context = context
@@ -64,11 +63,8 @@ public final class RealtimeWorker: @unchecked Sendable {
     }
 
     func applyPendingEvents(_ db: PostgresConnection) throws {
-        while !context.shutdown.isTriggered {
-            let applied = try db.query("SELECT genre._apply_events($1)", [eventBatch]).int(0, 0) ?? 0
-            context.stats.add("events_applied", applied)
-            if applied < eventBatch { return }
-        }
+        let applied = try db.query("SELECT genre._apply_events()").int(0, 0) ?? 0
+        context.stats.add("events_applied", applied)
     }
 
     /// Picks up a build published by another daemon (ours hands its snapshot over directly).

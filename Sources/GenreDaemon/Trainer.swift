@@ -63,7 +63,7 @@ public final class Trainer: @unchecked Sendable {
         guard try buildReason(db, settings: settings) != nil else { return }
         context.logger.info("model build starting", metadata: ["genre.reason": "\(reason)"])
         // Fold everything committed so far into interactions first, so the build sees it.
-        while try db.query("SELECT genre._apply_events(50000)").int(0, 0) == 50000 {}
+        try db.query("SELECT genre._apply_events()")
         let builder = ModelBuilder(workerID: context.workerID, logger: context.logger)
         if let (snapshot, _) = try builder.build(on: db, settings: settings, shouldStop: { context.shutdown.isTriggered }) {
             context.snapshots.replace(snapshot)

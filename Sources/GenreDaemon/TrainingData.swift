@@ -57,7 +57,7 @@ struct TrainingData {
         let queue = try connection.query("""
             SELECT q.user_id, q.version FROM genre.user_queue q, genre.watermarks w
              WHERE w.name = 'interactions'
-               AND NOT EXISTS (SELECT 1 FROM genre.events e WHERE e.user_id = q.user_id AND (e.txid, e.id) > (w.txid, w.event_id))
+               AND NOT EXISTS (SELECT 1 FROM genre._events_unapplied(w.snapshot) e WHERE e.user_id = q.user_id)
             """)
         var covered: [(user: String, version: Int)] = []
         for row in 0..<queue.rowCount {

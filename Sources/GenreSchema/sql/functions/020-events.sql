@@ -96,7 +96,7 @@ BEGIN
     SELECT user_id, item_id, event_type, count(*) AS n, count(*) FILTER (WHERE weight IS NULL) AS n_default,
            coalesce(sum(weight), 0) AS explicit
     FROM old_events
-    WHERE item_id IS NOT NULL AND (txid, id) <= (w.txid, w.event_id)
+    WHERE item_id IS NOT NULL AND pg_visible_in_snapshot(txid, w.snapshot)
     GROUP BY 1, 2, 3
   )
   UPDATE genre.interactions i
@@ -106,7 +106,7 @@ BEGIN
    WHERE i.user_id = g.user_id AND i.item_id = g.item_id AND i.event_type = g.event_type;
   DELETE FROM genre.interactions WHERE event_count <= 0 AND user_id IN (SELECT user_id FROM old_events);
   UPDATE genre.watermarks SET events = events - (SELECT count(*) FROM old_events
-                                                  WHERE (txid, id) <= (w.txid, w.event_id))
+                                                  WHERE pg_visible_in_snapshot(txid, w.snapshot))
    WHERE name = 'interactions';
   INSERT INTO genre.user_queue AS q (user_id)
     SELECT DISTINCT user_id FROM old_events ORDER BY user_id

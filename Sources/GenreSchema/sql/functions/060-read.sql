@@ -82,14 +82,14 @@ COMMENT ON FUNCTION genre.similar_items(text, integer) IS
 CREATE OR REPLACE FUNCTION genre.status()
 RETURNS TABLE (
   users_queued bigint, users_claimed bigint, dead_letters bigint,
-  events_applied bigint, events_pending bigint, watermark_event_id bigint, watermark_at timestamptz,
+  events_applied bigint, events_pending bigint, last_event_id bigint, watermark_at timestamptz,
   last_build_at timestamptz, last_build jsonb, workers_alive integer, workers jsonb)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   SELECT
     (SELECT count(*) FROM genre.user_queue),
     (SELECT count(*) FROM genre.user_queue WHERE claimed_until > clock_timestamp()),
     (SELECT count(*) FROM genre.dead_letters),
-    w.events, genre._events_pending(), w.event_id, w.updated_at,
+    w.events, genre._events_pending(), w.last_event_id, w.updated_at,
     b.finished_at,
     CASE WHEN b.id IS NULL THEN NULL ELSE jsonb_build_object('model', b.model, 'users', b.users, 'items', b.items,
       'interactions', b.interactions, 'seconds', extract(epoch FROM b.finished_at - b.started_at), 'details', b.details) END,
@@ -102,7 +102,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   WHERE w.name = 'interactions'
 $$;
 COMMENT ON FUNCTION genre.status() IS
-  'Health at a glance: queued and claimed users, dead letters, events applied and pending behind the watermark, the last model build, and live daemons (heartbeat within 30 s).';
+  'Health at a glance: queued and claimed users, dead letters, events applied and pending behind the watermark (and the id of the last applied), the time the watermark last moved, the last model build, and live daemons (heartbeat within 30 s).';
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Heartbeats (internal).

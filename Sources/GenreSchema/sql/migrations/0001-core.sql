@@ -41,13 +41,13 @@ CREATE TABLE genre.events (
     text         text        CHECK (length(text) <= 10000),
     occurred_at  timestamptz NOT NULL DEFAULT now(),
     context      jsonb       NOT NULL DEFAULT '{}',
-    -- The inserting transaction. The daemon's watermark walks (txid, id) and only reads rows whose
-    -- transaction is older than every transaction still running, so an event committed late with a low id
-    -- is never skipped (see genre._apply_events).
+    -- The inserting transaction. The daemon's watermark is a transaction snapshot: each batch takes the
+    -- events whose transaction became visible since the previous snapshot, so an event committed late with
+    -- a low id is never skipped and never counted twice (see genre._apply_events).
     txid         xid8        NOT NULL DEFAULT pg_current_xact_id()
 );
 CREATE INDEX events_user_idx ON genre.events (user_id, occurred_at);
-CREATE INDEX events_watermark_idx ON genre.events (txid, id);
+CREATE INDEX events_txid_idx ON genre.events (txid);
 CREATE INDEX events_item_idx ON genre.events (item_id) WHERE item_id IS NOT NULL;
 COMMENT ON TABLE genre.events IS
   'Behaviour: one row per view, click, like, purchase, dislike, search or comment. Written by the application; validated on insert.';
@@ -115,14 +115,14 @@ COMMENT ON TABLE genre.dead_letters IS
 -- Daemon state.
 -- ---------------------------------------------------------------------------------------------------------
 
--- How far the daemon has folded events into genre.interactions: every event with (txid, id) at or below
--- this position is reflected exactly once.
+-- How far the daemon has folded events into genre.interactions: every event whose inserting transaction
+-- is visible in `snapshot` is reflected exactly once; `events` counts them.
 CREATE TABLE genre.watermarks (
-    name        text        PRIMARY KEY,
-    txid        xid8        NOT NULL DEFAULT '0',
-    event_id    bigint      NOT NULL DEFAULT 0,
-    events      bigint      NOT NULL DEFAULT 0,
-    updated_at  timestamptz NOT NULL DEFAULT now()
+    name           text        PRIMARY KEY,
+    snapshot       pg_snapshot NOT NULL DEFAULT '1:1:',
+    events         bigint      NOT NULL DEFAULT 0,
+    last_event_id  bigint,
+    updated_at     timestamptz NOT NULL DEFAULT now()
 );
 INSERT INTO genre.watermarks (name) VALUES ('interactions');
 

@@ -1,0 +1,51 @@
+# GENRE — the two commands a newcomer needs: `make demo` and `make test`.
+# Both install what is missing (apt packages), start a throwaway local PostgreSQL under .genre/ and build.
+
+SWIFT ?= swift
+RELEASE_BIN := .build/release/genre
+DEBUG_BIN := .build/debug/genre
+
+.PHONY: all deps build release test test-unit test-integration test-faults demo db db-stop clean bench-refresh print-sql compose-check
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+# Unit tests, integration tests against a real PostgreSQL (own cluster on port 54330), then the fault suite.
+test: deps
+	@scripts/test.sh
+
+test-unit: deps
+	$(SWIFT) test --filter 'GenreSupportTests|GenrePostgresTests|GenreRecommendTests'
+
+test-faults: deps
+	@scripts/test-faults.sh
+
+# Local PostgreSQL, schema, MovieLens latest-small, daemon until recommendations exist, a user's list.
+demo: deps
+	@scripts/demo.sh
+
+db:
+	@scripts/dev-postgres.sh start
+
+db-stop:
+	@scripts/dev-postgres.sh stop
+
+bench-refresh: release
+	@scripts/bench-refresh.sh
+
+print-sql: build
+	@$(DEBUG_BIN) print-sql
+
+compose-check:
+	docker-compose config -q
+
+clean:
+	rm -rf .build .genre

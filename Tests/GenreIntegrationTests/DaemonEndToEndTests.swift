@@ -1,0 +1,141 @@
+import Foundation
+import Logging
+import Testing
+@testable import GenreDaemon
+@testable import GenrePostgres
+
+/// The daemon's services running in this process against a real database, driven only through SQL, the way
+/// an application would use GENRE.
+@Suite("daemon end to end", .enabled(if: TestDatabase.enabled))
+struct DaemonEndToEndTests {
+    /// Two taste clusters: users u1..u10 like items a1..a15, users u11..u20 like b1..b15.
+    func seed(_ c: PostgresConnection) throws {
+        try c.query("""
+            INSERT INTO genre.items (item_id, title, category)
+            SELECT p || g, upper(p) || '-title ' || g, p FROM unnest(ARRAY['a', 'b']) p, generate_series(1, 15) g
+            """)
+        try c.query("""
+            INSERT INTO genre.events (user_id, item_id, event_type)
+            SELECT 'u' || u, CASE WHEN u <= 10 THEN 'a' ELSE 'b' END || i, CASE WHEN (u + i) % 3 = 0 THEN 'purchase' ELSE 'view' END
+              FROM generate_series(1, 20) u, generate_series(1, 15) i
+             WHERE (u * 7 + i * 3) % 4 <> 0
+            """)
+        try c.query("SELECT genre.set('daemon.poll_interval_seconds', 0.2)")
+    }
+
+    func startDaemon(_ db: TestDatabase, trains: Bool = true) -> (DaemonContext, Thread) {
+        var logger = Logger(label: "genre-test")
+        logger.logLevel = .warning
+        let context = DaemonContext(databaseURL: db.url, logger: logger, trains: trains)
+        let daemon = Daemon(context: context)
+        let thread = Thread { daemon.run() }
+        thread.start()
+        return (context, thread)
+    }
+
+    func stop(_ context: DaemonContext, _ thread: Thread) throws {
+        context.shutdown.trigger()
+        try eventually("the daemon to stop", timeout: 15) { thread.isFinished }
+    }
+
+    @Test("a new user's events turn into co-occurrence recommendations with reasons, never items they saw")
+    func newUserGetsRecommendations() throws {
+        let db = try TestDatabase.create()
+        let c = try db.connect()
+        try seed(c)
+        let (context, thread) = startDaemon(db)
+        defer { try? stop(context, thread) }
+        try eventually("the first model build", timeout: 30) { try c.count("SELECT count(*) FROM genre.model_builds") > 0 }
+
+        // A brand-new user: cold, so popular items.
+        let cold = try c.query("SELECT item_id, reasons->'strategies' ? 'popularity' FROM genre.recommend('newcomer', 5)")
+        #expect(cold.rowCount == 5)
+        #expect((0..<cold.rowCount).allSatisfy { cold.string($0, 1) == "t" })
+
+        try c.query("INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('newcomer', 'a1', 'purchase'), ('newcomer', 'a2', 'like')")
+        try eventually("co-occurrence recommendations for the newcomer") {
+            try c.count("SELECT count(*) FROM genre.recommend('newcomer', 5) WHERE reasons->'strategies' ? 'cooccurrence'") == 5
+        }
+        let rows = try c.query("SELECT item_id, reasons FROM genre.recommend('newcomer', 10)")
+        let items = (0..<rows.rowCount).compactMap { rows.string($0, 0) }
+        #expect(!items.contains("a1") && !items.contains("a2"), "never an item the user already has")
+        #expect(items.prefix(5).allSatisfy { $0.hasPrefix("a") }, "same-cluster items first: \(items)")
+        let reasons = try #require(rows.string(0, 1))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(reasons.utf8)) as? [String: Any])
+        let because = try #require(json["because"] as? [[String: Any]])
+        #expect(because.contains { ($0["item_id"] as? String) == "a1" || ($0["item_id"] as? String) == "a2" })
+        let summary = try #require(json["summary"] as? String)
+        #expect(summary.hasPrefix("Because you "), "\(summary)")
+        #expect(summary.contains("A-title 1") || summary.contains("A-title 2"), "\(summary)")
+
+        // Real time again: the next purchase disappears from the list at once and the list is recomputed.
+        let top = try #require(items.first)
+        try c.query("INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('newcomer', $1, 'purchase')", [top])
+        #expect(try c.count("SELECT count(*) FROM genre.recommend('newcomer', 10) WHERE item_id = $1", [top]) == 0)
+        try eventually("the list to be recomputed after the purchase") {
+            try c.count("SELECT count(*) FROM genre.user_queue WHERE user_id = 'newcomer'") == 0
+        }
+    }
+
+    @Test("similar_items, exclusions, availability and status answer through SQL")
+    func readFunctions() throws {
+        let db = try TestDatabase.create()
+        let c = try db.connect()
+        try seed(c)
+        let (context, thread) = startDaemon(db)
+        defer { try? stop(context, thread) }
+        try eventually("every user refreshed", timeout: 30) {
+            try c.scalar("SELECT (last_build_at IS NOT NULL AND users_queued = 0)::text FROM genre.status()") == "true"
+        }
+        let similar = try c.query("SELECT item_id, reasons->>'summary' FROM genre.similar_items('a1', 5)")
+        #expect(similar.rowCount == 5)
+        #expect((0..<similar.rowCount).allSatisfy { similar.string($0, 0)?.hasPrefix("a") == true })
+        #expect(similar.string(0, 1)?.contains("who chose A-title 1 also chose this") == true)
+        #expect(try c.count("SELECT count(*) FROM genre.similar_items('no-such-item')") == 0)
+
+        let first = try #require(try c.scalar("SELECT item_id FROM genre.recommend('u1', 1)"))
+        #expect(try c.count("SELECT count(*) FROM genre.recommend('u1', 10, ARRAY[$1])", [first]) == 10)
+        #expect(try c.count("SELECT count(*) FROM genre.recommend('u1', 10, ARRAY[$1]) WHERE item_id = $1", [first]) == 0)
+        try c.query("UPDATE genre.items SET available = false WHERE item_id = $1", [first])
+        #expect(try c.count("SELECT count(*) FROM genre.recommend('u1', 10) WHERE item_id = $1", [first]) == 0)
+        #expect(try c.count("SELECT count(*) FROM genre.similar_items('a1', 30) WHERE item_id = $1", [first]) == 0)
+        let ranks = try c.query("SELECT rank FROM genre.recommend('u1', 5)")
+        #expect((0..<ranks.rowCount).map { ranks.string($0, 0) } == ["1", "2", "3", "4", "5"])
+        #expect(c.failure("SELECT * FROM genre.recommend('u1', 0)")?.message.contains("k must be between 1 and 1000") == true)
+        #expect(c.failure("SELECT * FROM genre.recommend(NULL, 5)")?.message.contains("user_id must not be NULL") == true)
+
+        try eventually("a live worker in genre.status()") { try c.count("SELECT workers_alive FROM genre.status()") >= 1 }
+        #expect(try c.count("SELECT events_pending FROM genre.status()") == 0)
+        #expect(try c.count("SELECT events_applied FROM genre.status()") == c.count("SELECT count(*) FROM genre.events"))
+    }
+
+    @Test("a setting that shapes the model triggers a rebuild that applies it")
+    func settingChangeRebuilds() throws {
+        let db = try TestDatabase.create()
+        let c = try db.connect()
+        try seed(c)
+        let (context, thread) = startDaemon(db)
+        defer { try? stop(context, thread) }
+        try eventually("the first build", timeout: 30) { try c.count("SELECT count(*) FROM genre.model_builds") == 1 }
+        try c.query("SELECT genre.set('cooccurrence.neighbors', 3)")
+        try eventually("a rebuild after the settings change", timeout: 30) { try c.count("SELECT count(*) FROM genre.model_builds") == 2 }
+        #expect(try c.count("SELECT max(rank) FROM genre.item_neighbors") == 3)
+    }
+
+    @Test("a daemon that does not train serves real time from the model another daemon built")
+    func replicaLoadsSnapshot() throws {
+        let db = try TestDatabase.create()
+        let c = try db.connect()
+        try seed(c)
+        let (trainer, trainerThread) = startDaemon(db)
+        try eventually("the first build", timeout: 30) { try c.count("SELECT count(*) FROM genre.model_builds") > 0 }
+        try stop(trainer, trainerThread)
+        let (replica, replicaThread) = startDaemon(db, trains: false)
+        defer { try? stop(replica, replicaThread) }
+        try c.query("INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('fan', 'b3', 'like')")
+        try eventually("the replica to refresh the new user") {
+            try c.count("SELECT count(*) FROM genre.recommendations WHERE user_id = 'fan'") > 0
+        }
+        #expect(replica.snapshots.snapshot?.buildID == Int64(try c.count("SELECT max(id) FROM genre.model_builds")))
+    }
+}

@@ -1,0 +1,77 @@
+import Testing
+@testable import GenrePostgres
+
+@Suite("user queue", .enabled(if: TestDatabase.enabled))
+struct QueueTests {
+    func seeded(users: Int) throws -> (TestDatabase, PostgresConnection) {
+        let db = try TestDatabase.create()
+        let c = try db.connect()
+        try c.query("INSERT INTO genre.events (user_id, item_id, event_type) SELECT 'u' || g, 'i', 'view' FROM generate_series(1, \(users)) g")
+        return (db, c)
+    }
+
+    func claim(_ c: PostgresConnection, worker: String, batch: Int, lease: Double = 60, maxAttempts: Int = 5) throws -> [String] {
+        let rows = try c.query("SELECT user_id FROM genre._claim_users($1, $2, $3, $4)", [worker, batch, lease, maxAttempts])
+        return (0..<rows.rowCount).compactMap { rows.string($0, 0) }
+    }
+
+    @Test("two workers claiming at once never get the same user")
+    func disjointClaims() throws {
+        let (db, c) = try seeded(users: 40)
+        let other = try db.connect()
+        // Hold one claim transaction open while the second claims: SKIP LOCKED must skip, not wait.
+        try c.query("BEGIN")
+        let first = try claim(c, worker: "a", batch: 25)
+        let second = try claim(other, worker: "b", batch: 25)
+        try c.query("COMMIT")
+        #expect(first.count == 25)
+        #expect(second.count == 15)
+        #expect(Set(first).isDisjoint(with: second))
+        #expect(try claim(other, worker: "b", batch: 25).isEmpty, "claimed work is leased, not handed out again")
+    }
+
+    @Test("work whose lease expired is claimed again")
+    func leaseExpiry() throws {
+        let (_, c) = try seeded(users: 1)
+        #expect(try claim(c, worker: "dead", batch: 10, lease: 0.2) == ["u1"])
+        #expect(try claim(c, worker: "alive", batch: 10).isEmpty)
+        try eventually("the lease to expire") { try claim(c, worker: "alive", batch: 10) == ["u1"] }
+        #expect(try c.scalar("SELECT attempts::text FROM genre.user_queue") == "2")
+    }
+
+    @Test("completing an old version keeps a user whose events changed meanwhile")
+    func versionGuard() throws {
+        let (_, c) = try seeded(users: 1)
+        _ = try claim(c, worker: "w", batch: 1)
+        try c.query("INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('u1', 'j', 'like')")
+        #expect(try c.scalar("SELECT genre._complete_user('u1', 1)::text") == "false")
+        #expect(try c.scalar("SELECT (claimed_by IS NULL)::text FROM genre.user_queue WHERE user_id = 'u1'") == "true")
+        #expect(try c.scalar("SELECT genre._complete_user('u1', 2)::text") == "true")
+        #expect(try c.count("SELECT count(*) FROM genre.user_queue") == 0)
+    }
+
+    @Test("failures back off exponentially, then land in dead_letters with their error")
+    func deadLetters() throws {
+        let (_, c) = try seeded(users: 1)
+        _ = try claim(c, worker: "w", batch: 1, maxAttempts: 2)
+        #expect(try c.scalar("SELECT genre._fail_user('u1', 'boom 1', 2)") == "retry")
+        #expect(try c.scalar("SELECT (available_at > clock_timestamp() + interval '0.5 s')::text FROM genre.user_queue") == "true")
+        #expect(try claim(c, worker: "w", batch: 1, maxAttempts: 2).isEmpty, "backing off")
+        try c.query("UPDATE genre.user_queue SET available_at = clock_timestamp()")
+        _ = try claim(c, worker: "w", batch: 1, maxAttempts: 2)
+        #expect(try c.scalar("SELECT genre._fail_user('u1', 'boom 2', 2)") == "dead")
+        #expect(try c.scalar("SELECT work_key || ' ' || error || ' ' || attempts FROM genre.dead_letters") == "u1 boom 2 2")
+        #expect(try c.count("SELECT dead_letters FROM genre.status()") == 1)
+        let id = try c.count("SELECT id FROM genre.dead_letters")
+        #expect(try c.scalar("SELECT genre.retry_dead_letter($1)::text", [id]) == "true")
+        #expect(try c.count("SELECT count(*) FROM genre.user_queue WHERE attempts = 0") == 1)
+    }
+
+    @Test("work whose lease keeps expiring is dead-lettered instead of looping forever")
+    func poisonedWork() throws {
+        let (_, c) = try seeded(users: 1)
+        try c.query("UPDATE genre.user_queue SET attempts = 3, claimed_until = clock_timestamp() - interval '1 s'")
+        #expect(try claim(c, worker: "w", batch: 5, maxAttempts: 3).isEmpty)
+        #expect(try c.scalar("SELECT error FROM genre.dead_letters")?.contains("lease expired 3 times") == true)
+    }
+}

@@ -1,0 +1,72 @@
+import Testing
+@testable import GenrePostgres
+
+@Suite("settings", .enabled(if: TestDatabase.enabled))
+struct SettingsTests {
+    @Test("set, get and reset round-trip, whatever the argument type")
+    func roundTrip() throws {
+        let c = try TestDatabase.create().connect()
+        #expect(try c.scalar("SELECT genre.set('popularity.half_life_days', '14')::text") == "14")
+        #expect(try c.scalar("SELECT genre.set('cooccurrence.neighbors', 25)::text") == "25")
+        #expect(try c.scalar("SELECT genre.set('recommend.exclude_seen', false)::text") == "false")
+        #expect(try c.scalar("SELECT genre.set('event.weights', '{\"view\": 1, \"purchase\": 8}'::jsonb)->>'purchase'") == "8")
+        #expect(try c.scalar("SELECT genre.get('popularity.half_life_days')::text") == "14")
+        #expect(try c.scalar("SELECT genre.reset('popularity.half_life_days')::text") == "30")
+        #expect(try c.scalar("SELECT genre.get('popularity.half_life_days')::text") == "30")
+        #expect(try c.scalar("SELECT is_default::text FROM genre.current_settings WHERE key = 'cooccurrence.neighbors'") == "false")
+    }
+
+    /// (call, text the error must contain)
+    static let badValues: [(String, String)] = [
+        ("SELECT genre.set('no.such.key', '1')", "unknown genre setting \"no.such.key\""),
+        ("SELECT genre.get('no.such.key')", "unknown genre setting \"no.such.key\""),
+        ("SELECT genre.set('popularity.half_life_days', 'abc')", "\"popularity.half_life_days\" must be a number between 0.01 and 36500"),
+        ("SELECT genre.set('popularity.half_life_days', 'NaN')", "\"popularity.half_life_days\" must be a finite number"),
+        ("SELECT genre.set('popularity.half_life_days', 'Infinity')", "\"popularity.half_life_days\" must be a finite number"),
+        ("SELECT genre.set('popularity.half_life_days', 'NaN'::float8)", "\"popularity.half_life_days\" must be a finite number"),
+        ("SELECT genre.set('popularity.half_life_days', '-1')", "between 0.01 and 36500"),
+        ("SELECT genre.set('popularity.half_life_days', 1e300)", "between 0.01 and 36500"),
+        ("SELECT genre.set('cooccurrence.neighbors', '2.5')", "\"cooccurrence.neighbors\" must be an integer between 1 and 1000"),
+        ("SELECT genre.set('recommend.exclude_seen', 'maybe')", "\"recommend.exclude_seen\" must be true or false"),
+        ("SELECT genre.set('event.weights', '[1, 2]')", "\"event.weights\" must be a JSON object"),
+        ("SELECT genre.set('event.weights', '{\"view\": \"lots\"}')", "\"event.weights.view\" must be a number"),
+        ("SELECT genre.set('event.weights', '{\"view\": 1000}')", "between -100 and 100"),
+        ("SELECT genre.set('event.weights', '{\"Bad Name\": 1}')", "name \"Bad Name\" must be lower-case"),
+        ("SELECT genre.set('popularity.half_life_days', NULL::text)", "cannot be NULL"),
+        ("SELECT genre.set('popularity.half_life_days', repeat('9', 20000))", "at most 10000 are allowed"),
+        ("INSERT INTO genre.settings (key, value) VALUES ('recommend.stored_k', '\"many\"')", "\"recommend.stored_k\" must be an integer"),
+        ("INSERT INTO genre.settings (key, value) VALUES ('nope', '1')", "unknown genre setting \"nope\""),
+    ]
+
+    @Test("bad values are refused with a message naming the key and what is allowed; nothing changes", arguments: badValues)
+    func refused(call: String, expected: String) throws {
+        let c = try TestDatabase.create().connect()
+        try c.query("SELECT genre.set('popularity.half_life_days', 7), genre.set('recommend.stored_k', 50)")
+        let error = try #require(c.failure(call))
+        #expect(error.message.contains(expected), "\(error.message)")
+        #expect(error.sqlState == "22023" || error.sqlState == "22004" || error.sqlState == "23502")
+        #expect(try c.scalar("SELECT genre.get('popularity.half_life_days')::text") == "7")
+        #expect(try c.scalar("SELECT genre.get('recommend.stored_k')::text") == "50")
+    }
+
+    @Test("an unknown key's error lists the known keys")
+    func unknownKeyHint() throws {
+        let c = try TestDatabase.create().connect()
+        let error = try #require(c.failure("SELECT genre.set('popularity.halflife', '3')"))
+        #expect(error.hint?.contains("popularity.half_life_days") == true)
+    }
+
+    @Test("a change notifies the daemon on genre_settings with the key")
+    func notifies() throws {
+        let db = try TestDatabase.create()
+        let listener = try db.connect()
+        try listener.listen("genre_settings")
+        try db.connect().query("SELECT genre.set('cooccurrence.shrinkage', 4)")
+        var received: [PostgresNotification] = []
+        try eventually("a genre_settings notification") {
+            received += try listener.waitForNotifications(timeout: 0.2)
+            return !received.isEmpty
+        }
+        #expect(received.first?.payload == "cooccurrence.shrinkage")
+    }
+}

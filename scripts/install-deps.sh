@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the system packages GENRE needs when they are missing (Debian/Ubuntu, as root):
+# libpq-dev (the PostgreSQL driver), pkg-config, and a PostgreSQL server for local and test clusters.
+set -euo pipefail
+
+missing=()
+pkg-config --exists libpq 2>/dev/null || missing+=(libpq-dev)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+echo "installing missing packages: ${missing[*]}"
+if [ "$(id -u)" != "0" ]; then
+  echo "run as root, or: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

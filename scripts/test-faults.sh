@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The fault suite (`make test-faults`, also run by `make test`): while a producer inserts and deletes
+# events, two daemons run side by side, get SIGKILLed again and again and restarted, and PostgreSQL itself
+# is restarted under them. Then SQL checks that every event is reflected exactly once, every user has
+# fresh recommendations that exclude what they already saw, no claim is stuck and nothing was dead-lettered.
+# Bounded: about 60-90 s.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export GENRE_PG_DIR="${GENRE_PG_DIR:-$PWD/.genre/pg-test}" GENRE_PG_PORT="${GENRE_PG_PORT:-54330}"
+scripts/dev-postgres.sh start >/dev/null
+ADMIN_URL="$(scripts/dev-postgres.sh admin-url)"
+BIN="${GENRE_BIN:-$(swift build --show-bin-path)/genre}"
+[ -x "$BIN" ] || swift build
+WORK="$PWD/.genre/faults"
+rm -rf "$WORK" && mkdir -p "$WORK"
+LOG="$WORK/daemons.log"
+
+psql -X -q -v ON_ERROR_STOP=1 "$ADMIN_URL" >/dev/null <<'SQL'
+SELECT 'CREATE ROLE genre_test LOGIN CREATEDB NOSUPERUSER' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'genre_test') \gexec
+DROP DATABASE IF EXISTS faults;
+CREATE DATABASE faults OWNER genre_test;
+SQL
+URL="postgresql://genre_test@127.0.0.1:$GENRE_PG_PORT/faults"
+"$BIN" install --database-url "$URL" >/dev/null
+q() { psql -X -qtA -v ON_ERROR_STOP=1 "$URL" -c "$1"; }
+q "INSERT INTO genre.items (item_id, title, category) SELECT 'i' || g, 'Item ' || g, 'c' || (g % 7) FROM generate_series(1, 400) g" >/dev/null
+q "SELECT genre.set('model.rebuild_after_events', 3000), genre.set('daemon.poll_interval_seconds', 0.5), genre.set('queue.lease_seconds', 3)" >/dev/null
+
+declare -a PIDS=()
+start_daemon() { GENRE_LOG_LEVEL=warning "$BIN" run --database-url "$URL" </dev/null >>"$LOG" 2>&1 & PIDS[$1]=$!; }
+start_daemon 0
+start_daemon 1
+
+# Producer: 100 batches of 200 events from 300 users, with deletes mixed in; retried while the server restarts.
+producer() {
+  local batch
+  for batch in $(seq 1 100); do
+    until psql -X -q "$URL" -c "INSERT INTO genre.events (user_id, item_id, event_type)
+        SELECT 'u' || (random() * 299)::int, 'i' || (1 + (random() * 399)::int),
+               (ARRAY['view', 'click', 'like', 'purchase', 'dislike'])[1 + (random() * 4)::int]
+          FROM generate_series(1, 200)" >/dev/null 2>&1; do sleep 0.2; done
+    if [ $((batch % 10)) -eq 0 ]; then
+      until psql -X -q "$URL" -c "DELETE FROM genre.events WHERE id IN (SELECT id FROM genre.events ORDER BY random() LIMIT 50)" >/dev/null 2>&1; do sleep 0.2; done
+    fi
+    sleep 0.15
+  done
+}
+producer &
+PRODUCER=$!
+
+kills=0
+restarted_pg=0
+while kill -0 "$PRODUCER" 2>/dev/null; do
+  sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 1 + (r % 200) / 100 }')"
+  victim=$((RANDOM % 2))
+  kill -9 "${PIDS[$victim]}" 2>/dev/null || true
+  wait "${PIDS[$victim]}" 2>/dev/null || true
+  kills=$((kills + 1))
+  start_daemon "$victim"
+  if [ "$kills" -eq 4 ] && [ "$restarted_pg" -eq 0 ]; then
+    scripts/dev-postgres.sh restart >/dev/null
+    restarted_pg=1
+  fi
+done
+wait "$PRODUCER"
+
+# Let the survivors catch up by themselves (at most 120 s).
+for _ in $(seq 1 240); do
+  idle=$(q "SELECT events_pending = 0 AND users_queued = 0 FROM genre.status()" 2>/dev/null || echo f)
+  [ "$idle" = "t" ] && break
+  sleep 0.5
+done
+
+passed=0; failed=0
+check() {  # check NAME SQL-returning-true
+  local got
+  got=$(q "$2" 2>&1 || true)
+  if [ "$got" = "t" ]; then passed=$((passed + 1)); echo "ok   $1"; else failed=$((failed + 1)); echo "FAIL $1 (got: $got)"; fi
+}
+alive() { local n=0; for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && n=$((n + 1)); done; echo "$n"; }
+
+echo "fault suite: $kills SIGKILLs, $restarted_pg PostgreSQL restart(s), $(q 'SELECT count(*) FROM genre.events') events left after deletes"
+check "both daemons survived the PostgreSQL restart" "SELECT $(alive) = 2"
+check "the queue drained (no user waiting, no claim stuck past its lease)" "SELECT count(*) = 0 FROM genre.user_queue"
+check "the watermark counts every event exactly once" \
+  "SELECT w.events = (SELECT count(*) FROM genre.events) FROM genre.watermarks w WHERE name = 'interactions'"
+check "interactions equal a fresh aggregation of the events (nothing missed, nothing twice)" "
+  SELECT count(*) = 0 FROM (
+    SELECT user_id, item_id, event_type, count(*)::int AS n FROM genre.events WHERE item_id IS NOT NULL GROUP BY 1, 2, 3
+  ) e FULL JOIN genre.interactions i USING (user_id, item_id, event_type)
+  WHERE e.n IS DISTINCT FROM i.event_count"
+check "every user with events has recommendations" "
+  SELECT count(*) = 0 FROM (SELECT DISTINCT user_id FROM genre.events) u
+  WHERE NOT EXISTS (SELECT 1 FROM genre.recommendations r WHERE r.user_id = u.user_id)"
+check "no stored recommendation is an item the user already has an event for" "
+  SELECT count(*) = 0 FROM genre.recommendations r
+  WHERE EXISTS (SELECT 1 FROM genre.events e WHERE e.user_id = r.user_id AND e.item_id = r.item_id)"
+check "every user's list was computed after their last event" "
+  SELECT count(*) = 0 FROM (SELECT user_id, max(occurred_at) AS last_event FROM genre.events GROUP BY 1) e
+  JOIN (SELECT user_id, min(computed_at) AS computed FROM genre.recommendations GROUP BY 1) r USING (user_id)
+  WHERE r.computed < e.last_event"
+check "nothing was dead-lettered" "SELECT count(*) = 0 FROM genre.dead_letters"
+check "a model was built" "SELECT count(*) > 0 FROM genre.model_builds"
+
+# Graceful shutdown: SIGTERM, both gone within 10 s, and their workers marked stopped.
+for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+for _ in $(seq 1 100); do [ "$(alive)" = "0" ] && break; sleep 0.1; done
+check "SIGTERM stops both daemons within 10 s" "SELECT $(alive) = 0"
+check "stopped daemons released their claims" "SELECT count(*) = 0 FROM genre.user_queue WHERE claimed_by IS NOT NULL"
+
+echo "faults: $passed passed, $failed failed"
+if [ "$failed" -ne 0 ]; then echo "daemon log: $LOG"; tail -n 40 "$LOG"; exit 1; fi

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `make test`: build, start a throwaway PostgreSQL cluster (port 54330, data in .genre/pg-test), install the
+# schema into a template database as a NON-superuser role, run every Swift test against it, then the
+# fault suite (SIGKILL and PostgreSQL restarts under a running daemon).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export GENRE_PG_DIR="$PWD/.genre/pg-test" GENRE_PG_PORT="${GENRE_TEST_PG_PORT:-54330}"
+scripts/dev-postgres.sh start >/dev/null
+ADMIN_URL="$(scripts/dev-postgres.sh admin-url)"
+
+psql -X -q -v ON_ERROR_STOP=1 "$ADMIN_URL" <<'SQL' >/dev/null
+SELECT 'CREATE ROLE genre_test LOGIN CREATEDB NOSUPERUSER' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'genre_test') \gexec
+SELECT format('DROP DATABASE %I', datname) FROM pg_database WHERE datname LIKE 't\_%' OR datname = 'genre_template' \gexec
+CREATE DATABASE genre_template OWNER genre_test;
+SQL
+
+swift build --build-tests
+BIN="$(swift build --show-bin-path)/genre"
+"$BIN" install --database-url "postgresql://genre_test@127.0.0.1:$GENRE_PG_PORT/genre_template" >/dev/null
+
+export GENRE_TEST_DATABASE_URL="postgresql://genre_test@127.0.0.1:$GENRE_PG_PORT/postgres"
+export GENRE_TEST_TEMPLATE=genre_template
+export GENRE_BIN="$BIN"
+swift test --skip-build
+scripts/test-faults.sh
