@@ -10,10 +10,22 @@ public final class Daemon: Sendable {
 
     public init(context: DaemonContext) { self.context = context }
 
-    /// Refuses to start against a database whose schema is missing, older or newer than this binary.
-    public func checkSchema() throws {
-        let connection = try PostgresConnection(url: context.databaseURL)
-        try SchemaInstaller(catalog: try SQLCatalog.bundled()).checkCurrent(on: connection)
+    /// Refuses to start against a database whose schema is missing, older or newer than this binary. An
+    /// unreachable database is not a refusal: it waits (with backoff) until the database answers, so a
+    /// daemon started before or during a PostgreSQL restart comes up by itself. Returns false if shutdown
+    /// was requested while waiting.
+    public func waitForSchema() throws -> Bool {
+        let connection = ReconnectingConnection(url: context.databaseURL, logger: context.logger)
+        let installer = SchemaInstaller(catalog: try SQLCatalog.bundled())
+        while let db = connection.connect(sleep: context.shutdown.sleep) {
+            do {
+                try installer.checkCurrent(on: db)
+                return true
+            } catch let error as PostgresError where error.isConnectionLoss {
+                connection.drop()
+            }
+        }
+        return false
     }
 
     /// Runs until `context.shutdown` is triggered; returns once both services have stopped.

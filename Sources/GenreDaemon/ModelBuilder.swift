@@ -73,7 +73,7 @@ struct ModelBuilder {
         if shouldStop() { return nil }
         let rows = try timed("refresh_users") {
             try ResultWriter.replace(.recommendations, columns: RecommendationRows.copyColumns, carrySince: data.readAtText,
-                                     on: connection) { generation, stream in
+                                     completing: data.queue, on: connection) { generation, stream in
                 var scratch = CooccurrenceRecommender.Scratch(itemCount: catalog.ids.count, anchors: recommender.anchorsPerItem)
                 for (user, groups) in data.groups.enumerated() {
                     let history = UserHistory(entries: UserHistory.entries(from: groups, weights: settings.eventWeights),
@@ -83,11 +83,6 @@ struct ModelBuilder {
                     try stream.flushIfFull()
                 }
             }
-        }
-        // Users queued before this build with nothing newer than what it read are now current.
-        if !data.coveredQueue.isEmpty {
-            try connection.query("SELECT genre._complete_users($1::text[], $2::bigint[])",
-                                 [data.coveredQueue.map(\.user), "{" + data.coveredQueue.map { String($0.version) }.joined(separator: ",") + "}"])
         }
         let details = "{\"fingerprint\":\"\(settings.modelFingerprint)\",\"recommendation_rows\":\(rows),\"seconds\":{"
             + timings.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(String(format: "%.3f", $0.value))" }.joined(separator: ",") + "}}"

@@ -9,7 +9,9 @@ enum ResultWriter {
 
     /// Writes a new generation of `result`, filled by `produce`; returns rows published.
     @discardableResult
-    static func replace(_ result: Result, columns: String, carrySince: String? = nil, on connection: PostgresConnection,
+    /// For recommendations, `completing` lists the queued users (and versions) the new rows reflect.
+    static func replace(_ result: Result, columns: String, carrySince: String? = nil,
+                        completing queue: [(user: String, version: Int)] = [], on connection: PostgresConnection,
                         produce: (_ generation: Int64, _ stream: CopyStream) throws -> Void) throws -> Int {
         let prepared = try connection.query("SELECT table_name, generation FROM genre._prepare_generation($1)", [result.rawValue])
         guard let table = prepared.string(0, 0), let generation = try prepared.int(0, 1),
@@ -19,8 +21,9 @@ enum ResultWriter {
         try connection.copyIn("COPY genre.\(table) (\(columns)) FROM STDIN (FORMAT binary)") { stream in
             try produce(Int64(generation), stream)
         }
-        let published = try connection.query("SELECT genre._publish_generation($1, $2, $3::timestamptz)",
-                                              [result.rawValue, generation, carrySince])
+        let published = try connection.query("SELECT genre._publish_generation($1, $2, $3::timestamptz, $4::text[], $5::bigint[])",
+                                              [result.rawValue, generation, carrySince, queue.map(\.user),
+                                               "{" + queue.map { String($0.version) }.joined(separator: ",") + "}"])
         return try published.int(0, 0) ?? 0
     }
 }

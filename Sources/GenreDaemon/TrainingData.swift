@@ -17,9 +17,9 @@ struct TrainingData {
     var readAt: Double
     /// Server time as text, used as the carry-over point when publishing recommendations.
     var readAtText: String
-    /// Queued users (id, version) whose every event is already in the interactions read here: the full
-    /// refresh covers them, so their real-time refresh can be skipped.
-    var coveredQueue: [(user: String, version: Int)] = []
+    /// Queued users (id, version) as of this read: the full refresh reflects every event behind these
+    /// versions, so publishing it completes them (unless a newer real-time list is kept instead).
+    var queue: [(user: String, version: Int)] = []
 
     static func load(_ connection: PostgresConnection) throws -> TrainingData {
         try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -37,9 +37,20 @@ struct TrainingData {
             ids.append(id)
             titles.append(items.string(row, 1))
         }
+        // Interactions, plus events committed since the watermark: the build must reflect every event visible
+        // in its snapshot, or it could overwrite a real-time refresh that already counted them.
         let rows = try connection.query("""
-            SELECT user_id, item_id, event_type, default_count, explicit_weight, extract(epoch FROM last_at)::float8
-              FROM genre.interactions ORDER BY user_id
+            WITH pending AS (
+              SELECT e.user_id, e.item_id, e.event_type, count(*) FILTER (WHERE e.weight IS NULL) AS default_count,
+                     coalesce(sum(e.weight), 0) AS explicit_weight, max(e.occurred_at) AS last_at
+                FROM genre.watermarks w, genre._events_unapplied(w.snapshot) e
+               WHERE w.name = 'interactions' AND e.item_id IS NOT NULL
+               GROUP BY 1, 2, 3)
+            SELECT user_id, item_id, event_type, sum(default_count)::bigint, sum(explicit_weight)::float8,
+                   extract(epoch FROM max(last_at))::float8
+              FROM (SELECT user_id, item_id, event_type, default_count, explicit_weight, last_at FROM genre.interactions
+                    UNION ALL SELECT * FROM pending) x
+             GROUP BY 1, 2, 3 ORDER BY 1
             """)
         var userIDs: [String] = []
         var groups: [[UserHistory.EventGroup]] = []
@@ -54,18 +65,14 @@ struct TrainingData {
                                                   explicitWeight: try rows.double(row, 4) ?? 0,
                                                   lastAt: try rows.double(row, 5) ?? 0))
         }
-        let queue = try connection.query("""
-            SELECT q.user_id, q.version FROM genre.user_queue q, genre.watermarks w
-             WHERE w.name = 'interactions'
-               AND NOT EXISTS (SELECT 1 FROM genre._events_unapplied(w.snapshot) e WHERE e.user_id = q.user_id)
-            """)
-        var covered: [(user: String, version: Int)] = []
-        for row in 0..<queue.rowCount {
-            if let user = queue.string(row, 0), let version = try queue.int(row, 1) { covered.append((user, version)) }
+        let queueRows = try connection.query("SELECT user_id, version FROM genre.user_queue")
+        var queue: [(user: String, version: Int)] = []
+        for row in 0..<queueRows.rowCount {
+            if let user = queueRows.string(row, 0), let version = try queueRows.int(row, 1) { queue.append((user, version)) }
         }
         return TrainingData(catalog: ItemCatalog(ids: ids, titles: titles), itemIndex: itemIndex, userIDs: userIDs,
                             groups: groups, eventsSeen: Int64(try clock.int(0, 2) ?? 0),
-                            readAt: try clock.double(0, 0) ?? 0, readAtText: clock.string(0, 1) ?? "", coveredQueue: covered)
+                            readAt: try clock.double(0, 0) ?? 0, readAtText: clock.string(0, 1) ?? "", queue: queue)
     }
 
     /// The user × item strength matrix and, aligned with its entries, the time of each entry's last event.

@@ -94,8 +94,8 @@ struct Run: ParsableCommand {
         try runReportingErrors {
             let context = DaemonContext(databaseURL: try database.resolvedURL(), logger: logger, trains: !noTrain)
             let daemon = Daemon(context: context)
-            try daemon.checkSchema()
             let signals = daemon.stopOnSignals()
+            guard try daemon.waitForSchema() else { return }
             if exitWhenIdle { IdleWatcher.start(context: context) }
             daemon.run()
             _ = signals

@@ -47,18 +47,6 @@ END $$;
 COMMENT ON FUNCTION genre._complete_user(text, bigint) IS
   'Internal: marks a claimed user refreshed; keeps the row (released) if newer events arrived during the refresh.';
 
--- After a full refresh: completes every listed user whose queue version is unchanged.
-CREATE OR REPLACE FUNCTION genre._complete_users(p_users text[], p_versions bigint[])
-RETURNS integer LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
-  WITH done AS (
-    DELETE FROM genre.user_queue q USING unnest(p_users, p_versions) AS d(user_id, version)
-     WHERE q.user_id = d.user_id AND q.version = d.version AND (q.claimed_until IS NULL OR q.claimed_until < clock_timestamp())
-    RETURNING 1)
-  SELECT count(*)::integer FROM done
-$$;
-COMMENT ON FUNCTION genre._complete_users(text[], bigint[]) IS
-  'Internal: drops queue rows a full refresh already covered (same version, not claimed by a worker right now).';
-
 CREATE OR REPLACE FUNCTION genre._fail_user(p_user_id text, p_error text, p_max_attempts integer)
 RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE q genre.user_queue;

@@ -46,8 +46,10 @@ END $$;
 COMMENT ON FUNCTION genre._drop_abandoned_generations() IS 'Internal: drops staging partitions of rebuilds that never published.';
 
 -- Publishes generation p_generation of p_result. For recommendations, users refreshed in real time since
--- p_carry_since keep their newer rows instead of the rebuild's.
-CREATE OR REPLACE FUNCTION genre._publish_generation(p_result text, p_generation bigint, p_carry_since timestamptz)
+-- p_carry_since keep their newer rows instead of the rebuild's; every other queued user listed in
+-- p_users/p_versions (as read by the rebuild) is complete, unless a newer event bumped its version since.
+CREATE OR REPLACE FUNCTION genre._publish_generation(p_result text, p_generation bigint, p_carry_since timestamptz,
+                                                     p_users text[] DEFAULT '{}', p_versions bigint[] DEFAULT '{}')
 RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   v_new text := p_result || '_g' || p_generation;
@@ -73,6 +75,12 @@ BEGIN
         FROM genre.recommendations r JOIN fresh f USING (user_id)$q$, v_new, v_new)
     USING p_carry_since, p_generation;
   END IF;
+  IF p_result = 'recommendations' THEN
+    DELETE FROM genre.user_queue q USING unnest(p_users, p_versions) AS d(user_id, version)
+     WHERE q.user_id = d.user_id AND q.version = d.version
+       AND (q.claimed_until IS NULL OR q.claimed_until < clock_timestamp())
+       AND NOT EXISTS (SELECT 1 FROM genre.recommendations r WHERE r.user_id = q.user_id AND r.computed_at >= p_carry_since);
+  END IF;
 
   EXECUTE format('ALTER TABLE genre.%I DETACH PARTITION genre.%I', p_result, p_result || '_g' || v_old_generation);
   EXECUTE format('ALTER TABLE genre.%I ATTACH PARTITION genre.%I FOR VALUES IN (%s)', p_result, v_new, p_generation);
@@ -83,8 +91,8 @@ BEGIN
   EXECUTE format('SELECT count(*) FROM genre.%I', v_new) INTO v_rows;
   RETURN v_rows;
 END $$;
-COMMENT ON FUNCTION genre._publish_generation(text, bigint, timestamptz) IS
-  'Internal: swaps a fully written staging partition in as the live result set, in one transaction.';
+COMMENT ON FUNCTION genre._publish_generation(text, bigint, timestamptz, text[], bigint[]) IS
+  'Internal: swaps a fully written staging partition in as the live result set, in one transaction, keeping newer real-time rows and completing the queued users the new rows cover.';
 
 -- Replaces one user's recommendations (the real-time path). p_rows is a jsonb array of
 -- {"rank", "item_id", "score", "reasons"} objects.
