@@ -12,15 +12,8 @@ enum SnapshotLoader {
         try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         defer { _ = try? connection.query("COMMIT") }
         guard let buildID = try latestBuildID(connection) else { return nil }
-        let items = try connection.query("SELECT item_id, title FROM genre.items ORDER BY item_id")
-        var ids: [String] = [], titles: [String?] = [], index: [String: Int32] = [:]
-        for row in 0..<items.rowCount {
-            guard let id = items.string(row, 0) else { continue }
-            index[id] = Int32(ids.count)
-            ids.append(id)
-            titles.append(items.string(row, 1))
-        }
-        var neighbors = [[CooccurrenceModel.Neighbor]](repeating: [], count: ids.count)
+        let (catalog, index) = try CatalogLoader.load(connection)
+        var neighbors = [[CooccurrenceModel.Neighbor]](repeating: [], count: catalog.ids.count)
         let rows = try connection.query("""
             SELECT item_id, neighbor_id, score, coalesce((reasons->>'common_users')::int, 0)
               FROM genre.item_neighbors ORDER BY item_id, rank
@@ -37,6 +30,6 @@ enum SnapshotLoader {
         }
         let recommender = CooccurrenceRecommender(cooccurrence: CooccurrenceModel(neighbors: neighbors),
                                                   popularity: PopularityModel(ranked: ranked))
-        return ModelSnapshot(buildID: buildID, catalog: ItemCatalog(ids: ids, titles: titles), itemIndex: index, recommender: recommender)
+        return ModelSnapshot(buildID: buildID, catalog: catalog, itemIndex: index, recommender: recommender)
     }
 }

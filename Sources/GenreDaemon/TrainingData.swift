@@ -26,17 +26,7 @@ struct TrainingData {
         defer { _ = try? connection.query("COMMIT") }
         let clock = try connection.query(
             "SELECT extract(epoch FROM now())::float8, now()::text, (SELECT events FROM genre.watermarks WHERE name = 'interactions')")
-        let items = try connection.query("SELECT item_id, title FROM genre.items ORDER BY item_id")
-        var ids: [String] = [], titles: [String?] = []
-        ids.reserveCapacity(items.rowCount)
-        titles.reserveCapacity(items.rowCount)
-        var itemIndex: [String: Int32] = [:]
-        for row in 0..<items.rowCount {
-            guard let id = items.string(row, 0) else { continue }
-            itemIndex[id] = Int32(ids.count)
-            ids.append(id)
-            titles.append(items.string(row, 1))
-        }
+        let (catalog, itemIndex) = try CatalogLoader.load(connection)
         // Interactions, plus events committed since the watermark: the build must reflect every event visible
         // in its snapshot, or it could overwrite a real-time refresh that already counted them.
         let rows = try connection.query("""
@@ -70,7 +60,7 @@ struct TrainingData {
         for row in 0..<queueRows.rowCount {
             if let user = queueRows.string(row, 0), let version = try queueRows.int(row, 1) { queue.append((user, version)) }
         }
-        return TrainingData(catalog: ItemCatalog(ids: ids, titles: titles), itemIndex: itemIndex, userIDs: userIDs,
+        return TrainingData(catalog: catalog, itemIndex: itemIndex, userIDs: userIDs,
                             groups: groups, eventsSeen: Int64(try clock.int(0, 2) ?? 0),
                             readAt: try clock.double(0, 0) ?? 0, readAtText: clock.string(0, 1) ?? "", queue: queue)
     }

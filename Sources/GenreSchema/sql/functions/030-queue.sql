@@ -75,9 +75,7 @@ BEGIN
   DELETE FROM genre.dead_letters WHERE id = p_id RETURNING * INTO d;
   IF NOT FOUND THEN RETURN false; END IF;
   IF d.queue = 'user_queue' THEN
-    INSERT INTO genre.user_queue AS q (user_id) VALUES (d.work_key)
-    ON CONFLICT (user_id) DO UPDATE SET version = q.version + 1, available_at = clock_timestamp(), attempts = 0;
-    PERFORM pg_notify('genre_work', 'retry');
+    PERFORM genre._enqueue_users(ARRAY[d.work_key], 'retry');
   END IF;
   RETURN true;
 END $$;

@@ -1,5 +1,19 @@
 -- What applications call: genre.recommend, genre.similar_items, genre.status.
 
+-- Shared argument checks of the read functions, so every one words its errors the same way.
+CREATE OR REPLACE FUNCTION genre._check_read_args(p_function text, p_id_name text, p_id text, p_k integer)
+RETURNS void LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF p_id IS NULL THEN
+    RAISE EXCEPTION 'genre.%: % must not be NULL', p_function, p_id_name USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF p_k IS NULL OR p_k < 1 OR p_k > 1000 THEN
+    RAISE EXCEPTION 'genre.%: k must be between 1 and 1000, got %', p_function, coalesce(p_k::text, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END $$;
+COMMENT ON FUNCTION genre._check_read_args(text, text, text, integer) IS 'Internal: validates the id and k arguments of the read functions.';
+
 -- ---------------------------------------------------------------------------------------------------------
 -- genre.recommend: a user's top k items with reasons. Personal rows come first (filtered at read time so a
 -- purchase made a millisecond ago is already excluded), then popular items fill up the list; unknown and
@@ -14,13 +28,7 @@ DECLARE
   v_exclude text[] := coalesce(recommend.exclude, '{}');
   v_exclude_seen boolean := (genre._setting('recommend.exclude_seen'))::text::boolean;
 BEGIN
-  IF v_user IS NULL THEN
-    RAISE EXCEPTION 'genre.recommend: user_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
-  IF v_k IS NULL OR v_k < 1 OR v_k > 1000 THEN
-    RAISE EXCEPTION 'genre.recommend: k must be between 1 and 1000, got %', coalesce(v_k::text, 'NULL')
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM genre._check_read_args('recommend', 'user_id', v_user, v_k);
   RETURN QUERY
   WITH seen AS (
     SELECT DISTINCT e.item_id FROM genre.events e
@@ -60,13 +68,7 @@ DECLARE
   v_item text := similar_items.item;
   v_k integer := similar_items.k;
 BEGIN
-  IF v_item IS NULL THEN
-    RAISE EXCEPTION 'genre.similar_items: item_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
-  IF v_k IS NULL OR v_k < 1 OR v_k > 1000 THEN
-    RAISE EXCEPTION 'genre.similar_items: k must be between 1 and 1000, got %', coalesce(v_k::text, 'NULL')
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM genre._check_read_args('similar_items', 'item', v_item, v_k);
   RETURN QUERY
   SELECT (row_number() OVER (ORDER BY n.rank))::integer, n.neighbor_id, n.score, n.reasons
     FROM genre.item_neighbors n JOIN genre.items i ON i.item_id = n.neighbor_id AND i.available

@@ -1,0 +1,20 @@
+import GenrePostgres
+import GenreRecommend
+
+/// Reads genre.items into the dense index space the models use: ids sorted, so every reader of the same
+/// catalogue assigns the same indices.
+enum CatalogLoader {
+    static func load(_ connection: PostgresConnection) throws -> (catalog: ItemCatalog, index: [String: Int32]) {
+        let items = try connection.query("SELECT item_id, title FROM genre.items ORDER BY item_id")
+        var ids: [String] = [], titles: [String?] = [], index: [String: Int32] = [:]
+        ids.reserveCapacity(items.rowCount)
+        titles.reserveCapacity(items.rowCount)
+        for row in 0..<items.rowCount {
+            guard let id = items.string(row, 0) else { continue }
+            index[id] = Int32(ids.count)
+            ids.append(id)
+            titles.append(items.string(row, 1))
+        }
+        return (ItemCatalog(ids: ids, titles: titles), index)
+    }
+}
