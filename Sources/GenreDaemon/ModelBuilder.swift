@@ -19,6 +19,12 @@ struct ModelBuilder {
         var seconds: [String: Double]
     }
 
+    /// Index ranges of about 64 items or users each: small enough to keep the pipeline busy, large enough
+    /// that per-chunk overhead (a scratch buffer, one socket write) does not matter.
+    static func chunks(_ count: Int, size: Int = 64) -> [Range<Int>] {
+        stride(from: 0, to: count, by: size).map { $0..<min($0 + size, count) }
+    }
+
     func build(on connection: PostgresConnection, settings: DaemonSettings, shouldStop: () -> Bool) throws -> (ModelSnapshot, Report)? {
         var timings: [String: Double] = [:]
         func timed<T>(_ phase: String, _ body: () throws -> T) rethrows -> T {
@@ -56,34 +62,47 @@ struct ModelBuilder {
         }
         _ = try timed("write_neighbors") {
             try ResultWriter.replace(.itemNeighbors, columns: "item_id, rank, neighbor_id, score, reasons, generation", on: connection) { generation, stream in
-                for (item, neighbors) in cooccurrence.neighbors.enumerated() {
-                    for (position, neighbor) in neighbors.enumerated() {
-                        stream.encoder.beginRow(fieldCount: 6)
-                        stream.encoder.appendText(catalog.ids[item])
-                        stream.encoder.appendInt32(Int32(position + 1))
-                        stream.encoder.appendText(catalog.ids[Int(neighbor.item)])
-                        stream.encoder.appendFloat32(neighbor.score)
-                        stream.encoder.appendJSONB(Reasons.neighborJSON(neighbor, of: Int32(item), catalog: catalog))
-                        stream.encoder.appendInt64(generation)
+                let chunks = Self.chunks(cooccurrence.neighbors.count)
+                try orderedPipeline(count: chunks.count, produce: { chunk in
+                    var encoder = BinaryCopyEncoder(capacity: 1 << 16, header: false)
+                    for item in chunks[chunk] {
+                        for (position, neighbor) in cooccurrence.neighbors[item].enumerated() {
+                            encoder.beginRow(fieldCount: 6)
+                            encoder.appendText(catalog.ids[item])
+                            encoder.appendInt32(Int32(position + 1))
+                            encoder.appendText(catalog.ids[Int(neighbor.item)])
+                            encoder.appendFloat32(neighbor.score)
+                            encoder.appendJSONB(Reasons.neighborJSON(neighbor, of: Int32(item), catalog: catalog))
+                            encoder.appendInt64(generation)
+                        }
                     }
-                    try stream.flushIfFull()
-                }
+                    return encoder.bytes
+                }, consume: { try stream.send(rows: $0) })
             }
         }
         if shouldStop() { return nil }
-        let rows = try timed("refresh_users") {
+        let refresh = try timed("refresh_users") {
             try ResultWriter.replace(.recommendations, columns: RecommendationRows.copyColumns, carrySince: data.readAtText,
                                      completing: data.queue, on: connection) { generation, stream in
-                var scratch = CooccurrenceRecommender.Scratch(itemCount: catalog.ids.count, anchors: recommender.anchorsPerItem)
-                for (user, groups) in data.groups.enumerated() {
-                    let history = UserHistory(entries: UserHistory.entries(from: groups, weights: settings.eventWeights),
-                                              limit: settings.historyItems)
-                    let list = recommender.recommend(history, k: settings.storedK, excludeSeen: settings.excludeSeen, scratch: &scratch)
-                    RecommendationRows.encode(list, user: data.userIDs[user], generation: generation, catalog: catalog, into: &stream.encoder)
-                    try stream.flushIfFull()
-                }
+                let chunks = Self.chunks(data.groups.count)
+                let weights = settings.eventWeights, historyItems = settings.historyItems
+                let storedK = settings.storedK, excludeSeen = settings.excludeSeen
+                try orderedPipeline(count: chunks.count, produce: { chunk in
+                    var scratch = CooccurrenceRecommender.Scratch(itemCount: catalog.ids.count, anchors: recommender.anchorsPerItem)
+                    var encoder = BinaryCopyEncoder(capacity: 1 << 16, header: false)
+                    for user in chunks[chunk] {
+                        let history = UserHistory(entries: UserHistory.entries(from: data.groups[user], weights: weights),
+                                                  limit: historyItems)
+                        let list = recommender.recommend(history, k: storedK, excludeSeen: excludeSeen, scratch: &scratch)
+                        RecommendationRows.encode(list, user: data.userIDs[user], generation: generation, catalog: catalog, into: &encoder)
+                    }
+                    return encoder.bytes
+                }, consume: { try stream.send(rows: $0) })
             }
         }
+        let rows = refresh.rows
+        timings["refresh_users.copy"] = refresh.copySeconds
+        timings["refresh_users.publish"] = refresh.publishSeconds
         let details = "{\"fingerprint\":\"\(settings.modelFingerprint)\",\"recommendation_rows\":\(rows),\"seconds\":{"
             + timings.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(String(format: "%.3f", $0.value))" }.joined(separator: ",") + "}}"
         let recorded = try connection.query("""

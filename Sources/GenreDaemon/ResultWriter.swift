@@ -1,3 +1,4 @@
+import Foundation
 import GenrePostgres
 
 /// Replaces a whole result table: a fresh staging partition, filled by binary COPY, swapped in atomically
@@ -7,23 +8,33 @@ enum ResultWriter {
         case recommendations, itemNeighbors = "item_neighbors", popularItems = "popular_items"
     }
 
-    /// Writes a new generation of `result`, filled by `produce`; returns rows published.
-    @discardableResult
+    struct Outcome {
+        var rows: Int
+        /// Seconds spent streaming rows (producing them included) and publishing (index + swap).
+        var copySeconds: Double
+        var publishSeconds: Double
+    }
+
+    /// Writes a new generation of `result`, filled by `produce`, and publishes it.
     /// For recommendations, `completing` lists the queued users (and versions) the new rows reflect.
+    @discardableResult
     static func replace(_ result: Result, columns: String, carrySince: String? = nil,
                         completing queue: [(user: String, version: Int)] = [], on connection: PostgresConnection,
-                        produce: (_ generation: Int64, _ stream: CopyStream) throws -> Void) throws -> Int {
+                        produce: (_ generation: Int64, _ stream: CopyStream) throws -> Void) throws -> Outcome {
         let prepared = try connection.query("SELECT table_name, generation FROM genre._prepare_generation($1)", [result.rawValue])
         guard let table = prepared.string(0, 0), let generation = try prepared.int(0, 1),
               table.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
             throw PostgresError(kind: .decode, message: "genre._prepare_generation returned no usable table", context: "write \(result.rawValue)")
         }
+        let copyStart = Date()
         try connection.copyIn("COPY genre.\(table) (\(columns)) FROM STDIN (FORMAT binary)") { stream in
             try produce(Int64(generation), stream)
         }
+        let publishStart = Date()
         let published = try connection.query("SELECT genre._publish_generation($1, $2, $3::timestamptz, $4::text[], $5::bigint[])",
                                               [result.rawValue, generation, carrySince, queue.map(\.user),
                                                "{" + queue.map { String($0.version) }.joined(separator: ",") + "}"])
-        return try published.int(0, 0) ?? 0
+        return Outcome(rows: try published.int(0, 0) ?? 0, copySeconds: publishStart.timeIntervalSince(copyStart),
+                       publishSeconds: Date().timeIntervalSince(publishStart))
     }
 }

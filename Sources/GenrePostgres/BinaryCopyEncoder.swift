@@ -11,8 +11,11 @@ public struct BinaryCopyEncoder: Sendable {
     /// Microseconds between 1970-01-01 and PostgreSQL's epoch, 2000-01-01 UTC.
     static let postgresEpochOffsetMicros: Int64 = 946_684_800_000_000
 
-    public init(capacity: Int = 1 << 20) {
+    /// - Parameter header: false for an encoder of rows only, whose bytes are appended to a stream that
+    ///   already sent the header (chunks encoded in parallel).
+    public init(capacity: Int = 1 << 20, header: Bool = true) {
         bytes.reserveCapacity(capacity)
+        guard header else { return }
         bytes.append(contentsOf: Array("PGCOPY\n".utf8))
         bytes.append(contentsOf: [0xFF, 0x0D, 0x0A, 0x00])
         appendInteger(Int32(0))  // flags: no OIDs

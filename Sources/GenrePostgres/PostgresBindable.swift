@@ -26,8 +26,10 @@ extension Date: PostgresBindable {
     /// ISO 8601 with microseconds in UTC, which PostgreSQL parses as timestamptz without ambiguity.
     public var postgresText: String {
         let seconds = timeIntervalSince1970
-        let whole = floor(seconds)
-        let micros = Int(((seconds - whole) * 1_000_000).rounded())
+        var whole = floor(seconds)
+        var micros = Int(((seconds - whole) * 1_000_000).rounded())
+        // A fraction of .9999995 or more rounds to a whole second: carry it, or "%06d" would print 7 digits.
+        if micros == 1_000_000 { whole += 1; micros = 0 }
         let date = Date(timeIntervalSince1970: whole)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!

@@ -20,6 +20,12 @@ public final class CopyStream {
         if encoder.bytes.count >= flushBytes { try flush() }
     }
 
+    /// Sends rows encoded elsewhere (by a `BinaryCopyEncoder(header: false)`), after what is buffered here.
+    public func send(rows: [UInt8]) throws {
+        try flush()
+        try connection.putCopyData(rows, context: context)
+    }
+
     func flush() throws {
         try encoder.drain { try connection.putCopyData($0, context: context) }
     }

@@ -72,7 +72,8 @@ public struct CooccurrenceModel: Sendable {
             let n = Double(common[o])
             let cosine = dot[o] / (norms[item] * norms[o])
             let score = Float(cosine * n / (n + shrinkage))
-            if score > best.threshold { best.offer(other, score); counts[other] = common[o] }
+            // >=, not >: a score equal to the threshold may still win on the smaller index (TopK's tie rule).
+            if score >= best.threshold { best.offer(other, score); counts[other] = common[o] }
             dot[o] = 0
             common[o] = 0
         }

@@ -11,16 +11,21 @@ public struct CooccurrenceRecommender: Sendable {
         self.popularity = popularity
     }
 
-    /// Reusable dense buffers, so a full refresh of many users allocates once.
+    /// Reusable dense buffers, so a full refresh of many users allocates once. Anchors are kept in flat
+    /// arrays (`anchors` slots per item) because per-item arrays would copy on every update.
     public struct Scratch {
         var score: [Double]
-        var anchorItem: [[Int32]]
-        var anchorValue: [[Double]]
+        var anchorItem: [Int32]
+        var anchorValue: [Double]
+        var anchorCount: [UInt8]
+        let slots: Int
         var touched: [Int32] = []
         public init(itemCount: Int, anchors: Int) {
+            slots = anchors
             score = Array(repeating: 0, count: itemCount)
-            anchorItem = Array(repeating: [], count: itemCount)
-            anchorValue = Array(repeating: [], count: itemCount)
+            anchorItem = Array(repeating: 0, count: itemCount * anchors)
+            anchorValue = Array(repeating: 0, count: itemCount * anchors)
+            anchorCount = Array(repeating: 0, count: itemCount)
         }
     }
 
@@ -37,8 +42,11 @@ public struct CooccurrenceRecommender: Sendable {
             for neighbor in cooccurrence.neighbors[Int(anchor.item)] {
                 let j = Int(neighbor.item)
                 if excludeSeen && history.seen.contains(neighbor.item) { continue }
-                if scratch.score[j] == 0 && scratch.anchorItem[j].isEmpty { scratch.touched.append(neighbor.item) }
                 let contribution = anchor.strength * Double(neighbor.score)
+                // A zero contribution (strength-0 anchor, e.g. only a search) would mark j touched while leaving it
+                // looking untouched, so the next anchor would append j again and it would be listed twice.
+                if contribution == 0 { continue }
+                if scratch.score[j] == 0 && scratch.anchorCount[j] == 0 { scratch.touched.append(neighbor.item) }
                 scratch.score[j] += contribution
                 if contribution > 0 { keepStrongest(&scratch, j, anchor.item, contribution) }
             }
@@ -50,32 +58,36 @@ public struct CooccurrenceRecommender: Sendable {
         var results: [Recommendation] = top.map { candidate in
             let j = Int(candidate.index)
             let total = scratch.score[j]
-            let anchors = zip(scratch.anchorItem[j], scratch.anchorValue[j]).map { item, value in
-                Anchor(item: item, event: eventOf[item] ?? "view", share: Float(min(1, value / total)))
+            let base = j * scratch.slots
+            let anchors = (base..<base + Int(scratch.anchorCount[j])).map { slot in
+                Anchor(item: scratch.anchorItem[slot], event: eventOf[scratch.anchorItem[slot]] ?? "view",
+                       share: Float(min(1, scratch.anchorValue[slot] / total)))
             }
             return Recommendation(item: candidate.index, score: Float(total / maxScore), strategy: .cooccurrence,
                                   anchors: anchors, users: 0)
         }
         for j in scratch.touched {
             scratch.score[Int(j)] = 0
-            scratch.anchorItem[Int(j)].removeAll(keepingCapacity: true)
-            scratch.anchorValue[Int(j)].removeAll(keepingCapacity: true)
+            scratch.anchorCount[Int(j)] = 0
         }
         if results.count < k { fillWithPopular(&results, history: history, k: k, excludeSeen: excludeSeen) }
         return results
     }
 
-    /// Keeps the `anchorsPerItem` largest contributions for candidate j, largest first.
+    /// Keeps the largest contributions for candidate j, largest first (insertion into at most `slots`).
     private func keepStrongest(_ scratch: inout Scratch, _ j: Int, _ anchor: Int32, _ value: Double) {
-        var items = scratch.anchorItem[j], values = scratch.anchorValue[j]
-        if items.count == anchorsPerItem, let last = values.last, value <= last { return }
-        var position = values.count
-        while position > 0 && values[position - 1] < value { position -= 1 }
-        items.insert(anchor, at: position)
-        values.insert(value, at: position)
-        if items.count > anchorsPerItem { items.removeLast(); values.removeLast() }
-        scratch.anchorItem[j] = items
-        scratch.anchorValue[j] = values
+        let base = j * scratch.slots
+        let count = Int(scratch.anchorCount[j])
+        if count == scratch.slots && value <= scratch.anchorValue[base + count - 1] { return }
+        var position = min(count, scratch.slots - 1)
+        while position > 0 && scratch.anchorValue[base + position - 1] < value {
+            scratch.anchorItem[base + position] = scratch.anchorItem[base + position - 1]
+            scratch.anchorValue[base + position] = scratch.anchorValue[base + position - 1]
+            position -= 1
+        }
+        scratch.anchorItem[base + position] = anchor
+        scratch.anchorValue[base + position] = value
+        if count < scratch.slots { scratch.anchorCount[j] = UInt8(count + 1) }
     }
 
     private func fillWithPopular(_ results: inout [Recommendation], history: UserHistory, k: Int, excludeSeen: Bool) {

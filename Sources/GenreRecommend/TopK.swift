@@ -14,8 +14,9 @@ public struct TopK: Sendable {
 
     public var count: Int { heap.count }
 
-    /// Lowest score that would still be kept, or -infinity while the heap is not full.
-    public var threshold: Float { heap.count < k ? -.infinity : heap[0].score }
+    /// Lowest score that would still be kept, or -infinity while the heap is not full (+infinity when k is 0:
+    /// nothing is ever kept, and there is no heap root to read).
+    public var threshold: Float { k == 0 ? .infinity : heap.count < k ? -.infinity : heap[0].score }
 
     public mutating func offer(_ index: Int32, _ score: Float) {
         guard k > 0, !score.isNaN else { return }

@@ -6,6 +6,14 @@ import Testing
 struct SchemaInstallTests {
     let catalog = try! SQLCatalog.bundled()
 
+    /// A database without genre in it (cloned from template0, not from the migrated template).
+    func emptyDatabase(_ label: String) throws -> PostgresConnection {
+        let maintenance = try #require(TestDatabase.maintenanceURL, "GENRE_TEST_DATABASE_URL is not set: run `make test`")
+        let name = "t_\(label)_\(UInt32.random(in: 0...UInt32.max))"
+        try PostgresConnection(url: maintenance).query("CREATE DATABASE \(name) TEMPLATE template0")
+        return try PostgresConnection(url: TestDatabase.replacingDatabase(in: maintenance, with: name))
+    }
+
     @Test("installing again changes nothing and keeps data")
     func idempotent() throws {
         let db = try TestDatabase.create()
@@ -45,10 +53,7 @@ struct SchemaInstallTests {
 
     @Test("print-sql output installs the same schema on an empty database")
     func printedSQLApplies() throws {
-        let admin = try PostgresConnection(url: TestDatabase.maintenanceURL!)
-        let name = "t_printsql_\(UInt32.random(in: 0...UInt32.max))"
-        try admin.query("CREATE DATABASE \(name) TEMPLATE template0")
-        let connection = try PostgresConnection(url: TestDatabase.replacingDatabase(in: TestDatabase.maintenanceURL!, with: name))
+        let connection = try emptyDatabase("printsql")
         try connection.query(catalog.script())
         #expect(try connection.count("SELECT count(*) FROM genre.schema_migrations") == catalog.migrations.count)
         // genre install on top of it sees it as current.
@@ -59,10 +64,7 @@ struct SchemaInstallTests {
 
     @Test("a database without genre is reported as not installed")
     func notInstalled() throws {
-        let admin = try PostgresConnection(url: TestDatabase.maintenanceURL!)
-        let name = "t_empty_\(UInt32.random(in: 0...UInt32.max))"
-        try admin.query("CREATE DATABASE \(name) TEMPLATE template0")
-        let connection = try PostgresConnection(url: TestDatabase.replacingDatabase(in: TestDatabase.maintenanceURL!, with: name))
+        let connection = try emptyDatabase("empty")
         #expect { try SchemaInstaller(catalog: catalog).checkCurrent(on: connection) } throws: { error in
             (error as? SchemaError)?.code == .notInstalled
         }

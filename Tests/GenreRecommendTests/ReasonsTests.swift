@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+@testable import GenreRecommend
+
+@Suite struct ReasonsTests {
+    let fixture = RecommenderFixture.self
+
+    func parse(_ json: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    }
+
+    @Test func cooccurrenceRowSummaryAndJSON() throws {
+        let row = try #require(fixture.recommender.recommend(fixture.history, k: 1).first)
+        #expect(Reasons.summary(for: row, catalog: fixture.catalog) == "Because you bought Dune and liked Arrival")
+        let json = Reasons.json(for: row, catalog: fixture.catalog)
+        // 4.0 / 5.8 = 0.68966 and 1.8 / 5.8 = 0.31034, rounded to 4 decimals.
+        #expect(json == "{\"strategies\":{\"cooccurrence\":1},\"because\":["
+                + "{\"item_id\":\"item-0\",\"title\":\"Dune\",\"event\":\"purchase\",\"share\":0.6897},"
+                + "{\"item_id\":\"item-1\",\"title\":\"Arrival\",\"event\":\"like\",\"share\":0.3103}],"
+                + "\"summary\":\"Because you bought Dune and liked Arrival\"}")
+        let object = try parse(json)
+        #expect(object["strategies"] as? [String: Int] == ["cooccurrence": 1])
+        let because = try #require(object["because"] as? [[String: Any]])
+        #expect(because.count == 2)
+        #expect(because[0]["item_id"] as? String == "item-0")
+        #expect(because[1]["event"] as? String == "like")
+        #expect(object["summary"] as? String == "Because you bought Dune and liked Arrival")
+    }
+
+    @Test func popularityRowSummaryAndJSON() throws {
+        let rows = fixture.recommender.recommend(UserHistory(entries: [], limit: 1), k: 1)
+        let row = try #require(rows.first)
+        #expect(Reasons.summary(for: row, catalog: fixture.catalog) == "Popular: 10 people chose it recently")
+        let object = try parse(Reasons.json(for: row, catalog: fixture.catalog))
+        #expect(object["strategies"] as? [String: Int] == ["popularity": 1])
+        #expect(object["users"] as? Int == 10)
+        #expect(object["because"] == nil)
+        #expect(object["summary"] as? String == "Popular: 10 people chose it recently")
+        let one = Recommendation(item: 2, score: 0.2, strategy: .popularity, anchors: [], users: 1)
+        #expect(Reasons.summary(for: one, catalog: fixture.catalog) == "Popular: 1 person chose it recently")
+    }
+
+    @Test func namesFallBackToIdsAndOnlyTwoAnchorsAreWorded() {
+        let row = Recommendation(item: 2, score: 1, strategy: .cooccurrence, anchors: [
+            Anchor(item: 3, event: "view", share: 0.5),       // no title
+            Anchor(item: 4, event: "bookmark", share: 0.3),   // empty title, unknown event
+            Anchor(item: 6, event: "like", share: 0.2),       // third anchor: not in the sentence
+        ], users: 0)
+        #expect(Reasons.summary(for: row, catalog: fixture.catalog) == "Because you viewed item-3 and interacted with item-4")
+        let bare = Recommendation(item: 2, score: 1, strategy: .cooccurrence, anchors: [], users: 0)
+        #expect(Reasons.summary(for: bare, catalog: fixture.catalog) == "Often chosen together with items in your history")
+    }
+
+    @Test func verbs() {
+        #expect(["purchase", "like", "view", "click", "comment", "dislike", "other"].map(Reasons.verb(for:))
+                == ["bought", "liked", "viewed", "clicked on", "commented on", "disliked", "interacted with"])
+    }
+
+    /// Titles with quotes, backslashes and newlines still give valid JSON that reads back unchanged.
+    @Test func awkwardTitlesStayValidJSON() throws {
+        let title = "The \"Best\" \\ Film\nPart 2 🎬"
+        let catalog = ItemCatalog(ids: ["a\"id", "b"], titles: [title, nil])
+        let row = Recommendation(item: 1, score: 1, strategy: .cooccurrence,
+                                 anchors: [Anchor(item: 0, event: "like", share: 1)], users: 0)
+        let object = try parse(Reasons.json(for: row, catalog: catalog))
+        let because = try #require(object["because"] as? [[String: Any]])
+        #expect(because[0]["title"] as? String == title)
+        #expect(because[0]["item_id"] as? String == "a\"id")
+        #expect((because[0]["share"] as? NSNumber)?.doubleValue == 1)
+        #expect(object["summary"] as? String == "Because you liked " + title)
+    }
+
+    @Test func neighborAndPopularJSON() throws {
+        let neighbor = CooccurrenceModel.Neighbor(item: 2, score: 0.5, commonUsers: 3)
+        let object = try parse(Reasons.neighborJSON(neighbor, of: 0, catalog: fixture.catalog))
+        #expect(object["common_users"] as? Int == 3)
+        #expect(object["summary"] as? String == "3 people who chose Dune also chose this")
+        let single = try parse(Reasons.neighborJSON(.init(item: 2, score: 0.5, commonUsers: 1), of: 3, catalog: fixture.catalog))
+        #expect(single["summary"] as? String == "1 person who chose item-3 also chose this")
+
+        let popular = try parse(Reasons.popularJSON(.init(item: 7, score: 1, users: 1)))
+        #expect(popular["strategies"] as? [String: Int] == ["popularity": 1])
+        #expect(popular["users"] as? Int == 1)
+        #expect(popular["summary"] as? String == "Popular: 1 person chose it recently")
+    }
+}
