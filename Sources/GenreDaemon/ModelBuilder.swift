@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import GenrePostgres
 import GenreRecommend
+import GenreSupport
 
 /// A full build: read interactions, build popularity and co-occurrence, write popular_items and
 /// item_neighbors, refresh every user's recommendations, record the build. Each result set is swapped in

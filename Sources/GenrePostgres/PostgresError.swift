@@ -61,7 +61,18 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
             text.replaceSubrange(colon.upperBound..<at.lowerBound, with: "***")
         }
         if let keyword = text.range(of: "password=") {
-            let end = text[keyword.upperBound...].firstIndex(where: { $0 == " " || $0 == "&" }) ?? text.endIndex
+            let rest = text[keyword.upperBound...]
+            let end: String.Index
+            if rest.first == "'" {
+                // A quoted keyword value ends at the next unescaped quote: password='a b' hides "a b" too.
+                var index = rest.index(after: rest.startIndex)
+                while index < rest.endIndex && rest[index] != "'" {
+                    index = rest[index] == "\\" ? rest.index(index, offsetBy: 2, limitedBy: rest.endIndex) ?? rest.endIndex : rest.index(after: index)
+                }
+                end = index < rest.endIndex ? rest.index(after: index) : rest.endIndex
+            } else {
+                end = rest.firstIndex(where: { $0 == " " || $0 == "&" }) ?? text.endIndex
+            }
             text.replaceSubrange(keyword.upperBound..<end, with: "***")
         }
         return text

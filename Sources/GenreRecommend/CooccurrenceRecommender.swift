@@ -15,6 +15,10 @@ public struct CooccurrenceRecommender: Sendable {
     /// arrays (`anchors` slots per item) because per-item arrays would copy on every update.
     public struct Scratch {
         var score: [Double]
+        /// Sum of the positive contributions: anchors' shares are fractions of it, so they stay within 0...1
+        /// even when a disliked anchor pulls the total down.
+        var positive: [Double]
+        var isTouched: [Bool]
         var anchorItem: [Int32]
         var anchorValue: [Double]
         var anchorCount: [UInt8]
@@ -23,6 +27,8 @@ public struct CooccurrenceRecommender: Sendable {
         public init(itemCount: Int, anchors: Int) {
             slots = anchors
             score = Array(repeating: 0, count: itemCount)
+            positive = Array(repeating: 0, count: itemCount)
+            isTouched = Array(repeating: false, count: itemCount)
             anchorItem = Array(repeating: 0, count: itemCount * anchors)
             anchorValue = Array(repeating: 0, count: itemCount * anchors)
             anchorCount = Array(repeating: 0, count: itemCount)
@@ -43,12 +49,15 @@ public struct CooccurrenceRecommender: Sendable {
                 let j = Int(neighbor.item)
                 if excludeSeen && history.seen.contains(neighbor.item) { continue }
                 let contribution = anchor.strength * Double(neighbor.score)
-                // A zero contribution (strength-0 anchor, e.g. only a search) would mark j touched while leaving it
-                // looking untouched, so the next anchor would append j again and it would be listed twice.
-                if contribution == 0 { continue }
-                if scratch.score[j] == 0 && scratch.anchorCount[j] == 0 { scratch.touched.append(neighbor.item) }
+                if !scratch.isTouched[j] {
+                    scratch.isTouched[j] = true
+                    scratch.touched.append(neighbor.item)
+                }
                 scratch.score[j] += contribution
-                if contribution > 0 { keepStrongest(&scratch, j, anchor.item, contribution) }
+                if contribution > 0 {
+                    scratch.positive[j] += contribution
+                    keepStrongest(&scratch, j, anchor.item, contribution)
+                }
             }
         }
         var best = TopK(k: k)
@@ -61,13 +70,15 @@ public struct CooccurrenceRecommender: Sendable {
             let base = j * scratch.slots
             let anchors = (base..<base + Int(scratch.anchorCount[j])).map { slot in
                 Anchor(item: scratch.anchorItem[slot], event: eventOf[scratch.anchorItem[slot]] ?? "view",
-                       share: Float(min(1, scratch.anchorValue[slot] / total)))
+                       share: Float(scratch.anchorValue[slot] / scratch.positive[j]))
             }
             return Recommendation(item: candidate.index, score: Float(total / maxScore), strategy: .cooccurrence,
                                   anchors: anchors, users: 0)
         }
         for j in scratch.touched {
             scratch.score[Int(j)] = 0
+            scratch.positive[Int(j)] = 0
+            scratch.isTouched[Int(j)] = false
             scratch.anchorCount[Int(j)] = 0
         }
         if results.count < k { fillWithPopular(&results, history: history, k: k, excludeSeen: excludeSeen) }
@@ -76,6 +87,7 @@ public struct CooccurrenceRecommender: Sendable {
 
     /// Keeps the largest contributions for candidate j, largest first (insertion into at most `slots`).
     private func keepStrongest(_ scratch: inout Scratch, _ j: Int, _ anchor: Int32, _ value: Double) {
+        guard scratch.slots > 0 else { return }
         let base = j * scratch.slots
         let count = Int(scratch.anchorCount[j])
         if count == scratch.slots && value <= scratch.anchorValue[base + count - 1] { return }

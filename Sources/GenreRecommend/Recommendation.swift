@@ -8,7 +8,8 @@ public enum Strategy: String, Sendable, CaseIterable {
 public struct Anchor: Sendable, Equatable {
     public var item: Int32
     public var event: String
-    /// Fraction of the recommendation's score contributed by this anchor, 0...1.
+    /// This anchor's fraction of everything that pulled the recommendation up (positive contributions),
+    /// 0...1; disliked anchors pull the score down but are not anchors.
     public var share: Float
 }
 

@@ -7,9 +7,14 @@ public enum CSV {
         var row: [String] = []
         var field: [UInt8] = []
         var quoted = false
+        var fieldStarted = false  // a quoted empty field ("") at the very end still counts
         var iterator = Array(text.utf8).makeIterator()
         var pending: UInt8? = nil
-        func endField() { row.append(String(decoding: field, as: UTF8.self)); field.removeAll(keepingCapacity: true) }
+        func endField() {
+            row.append(String(decoding: field, as: UTF8.self))
+            field.removeAll(keepingCapacity: true)
+            fieldStarted = false
+        }
         while let byte = pending ?? iterator.next() {
             pending = nil
             if quoted {
@@ -22,7 +27,7 @@ public enum CSV {
                 continue
             }
             switch byte {
-            case UInt8(ascii: "\""): quoted = true
+            case UInt8(ascii: "\""): quoted = true; fieldStarted = true
             case UInt8(ascii: ","): endField()
             case UInt8(ascii: "\r"): continue
             case UInt8(ascii: "\n"):
@@ -32,7 +37,7 @@ public enum CSV {
             default: field.append(byte)
             }
         }
-        if !field.isEmpty || !row.isEmpty {
+        if !field.isEmpty || !row.isEmpty || fieldStarted {
             endField()
             rows.append(row)
         }

@@ -139,3 +139,19 @@ import Testing
         #expect(encoder.bytes == Self.header)
     }
 }
+
+@Suite("BinaryCopyEncoder without header")
+struct BinaryCopyEncoderChunkTests {
+    @Test("a rows-only encoder writes no header, so its bytes can follow another encoder's")
+    func rowsOnly() {
+        var chunk = BinaryCopyEncoder(capacity: 64, header: false)
+        #expect(chunk.bytes.isEmpty)
+        chunk.beginRow(fieldCount: 1)
+        chunk.appendInt32(7)
+        #expect(chunk.bytes == [0, 1, 0, 0, 0, 4, 0, 0, 0, 7])
+        var full = BinaryCopyEncoder(capacity: 64)
+        full.beginRow(fieldCount: 1)
+        full.appendInt32(7)
+        #expect(Array(full.bytes.suffix(10)) == chunk.bytes)
+    }
+}

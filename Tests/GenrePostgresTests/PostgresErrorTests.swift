@@ -49,4 +49,9 @@ import GenrePostgres
                 == "insert events: duplicate key value (SQLSTATE 23505); detail: Key (id)=(1) already exists.; hint: use upsert")
         #expect(PostgresError(kind: .connect, message: "refused").description == "refused")
     }
+
+    @Test func quotedKeywordPasswordIsMaskedWhole() {
+        let redacted = PostgresError.redact("host=db password='a b\\' c' dbname=genre")
+        #expect(redacted == "host=db password=*** dbname=genre")
+    }
 }

@@ -104,4 +104,28 @@ import GenreRecommend
         #expect(results.map(\.item) == [2, 4, 7])
         #expect(abs(results[0].score - 1) < 1e-6)
     }
+
+    @Test func sharesAreFractionsOfThePositivePullEvenWithADislike() throws {
+        // Items 0 and 1 (liked) and 2 (disliked) all neighbour item 3 with similarity 0.5.
+        let model = CooccurrenceModel(neighbors: [[RecommenderFixture.neighbor(3, 0.5)], [RecommenderFixture.neighbor(3, 0.5)],
+                                                  [RecommenderFixture.neighbor(3, 0.5)], []])
+        let recommender = CooccurrenceRecommender(cooccurrence: model, popularity: PopularityModel(ranked: []))
+        let history = UserHistory(entries: [
+            .init(item: 0, strength: 3, dominantEvent: "like", lastAt: 3),
+            .init(item: 1, strength: 3, dominantEvent: "like", lastAt: 2),
+            .init(item: 2, strength: -4, dominantEvent: "dislike", lastAt: 1),
+        ], limit: 10)
+        let row = try #require(recommender.recommend(history, k: 1).first)
+        #expect(row.item == 3)
+        #expect(row.anchors.map(\.item).sorted() == [0, 1], "the disliked item is not an anchor")
+        #expect(row.anchors.map(\.share) == [0.5, 0.5], "1.5 of 3.0 each, not 1.5 of the net 1.0")
+    }
+
+    @Test func zeroAnchorSlotsStillScore() {
+        var recommender = RecommenderFixture.recommender
+        recommender.anchorsPerItem = 0
+        let rows = recommender.recommend(RecommenderFixture.history, k: 2)
+        #expect(rows.map(\.item) == RecommenderFixture.recommender.recommend(RecommenderFixture.history, k: 2).map(\.item))
+        #expect(rows.allSatisfy { $0.anchors.isEmpty })
+    }
 }

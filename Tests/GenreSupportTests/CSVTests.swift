@@ -42,4 +42,8 @@ import GenreSupport
     @Test func nonASCIIIsKept() {
         #expect(CSV.parse("Amélie,\"Crouching Tiger, 卧虎藏龙\"\n") == [["Amélie", "Crouching Tiger, 卧虎藏龙"]])
     }
+
+    @Test func quotedEmptyFieldAtTheVeryEnd() {
+        #expect(CSV.parse("a\n\"\"") == [["a"], [""]])
+    }
 }

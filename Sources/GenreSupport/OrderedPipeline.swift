@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Used to overlap scoring and encoding (CPU, here) with COPY (the server's CPU, over the socket): a full
 /// refresh then takes about as long as the slower of the two instead of their sum, with bounded memory.
-func orderedPipeline<Chunk: Sendable>(count: Int, workers: Int = 1, lookahead: Int = 8,
+public func orderedPipeline<Chunk: Sendable>(count: Int, workers: Int = 1, lookahead: Int = 8,
                                       produce: @escaping @Sendable (Int) -> Chunk,
                                       consume: (Chunk) throws -> Void) rethrows {
     guard count > 0 else { return }
