@@ -54,9 +54,16 @@ public enum Reasons {
     public static func summary(for row: Recommendation, catalog: ItemCatalog) -> String {
         switch row.strategy {
         case .cooccurrence:
-            let parts = row.anchors.prefix(2).map { "\(verb(for: $0.event)) \(catalog.name($0.item))" }
-            guard !parts.isEmpty else { return "Often chosen together with items in your history" }
-            return "Because you " + parts.joined(separator: " and ")
+            let anchors = Array(row.anchors.prefix(2))
+            guard let first = anchors.first else { return "Often chosen together with items in your history" }
+            var sentence = "Because you \(verb(for: first.event)) \(catalog.name(first.item))"
+            if anchors.count > 1 {
+                let second = anchors[1]
+                // "liked Big and Ghostbusters" rather than "liked Big and liked Ghostbusters".
+                let secondVerb = second.event == first.event ? "" : verb(for: second.event) + " "
+                sentence += " and \(secondVerb)\(catalog.name(second.item))"
+            }
+            return sentence
         case .popularity:
             return row.users == 1 ? "Popular: 1 person chose it recently" : "Popular: \(row.users) people chose it recently"
         }

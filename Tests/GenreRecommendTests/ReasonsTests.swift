@@ -83,4 +83,10 @@ import Testing
         #expect(popular["users"] as? Int == 1)
         #expect(popular["summary"] as? String == "Popular: 1 person chose it recently")
     }
+
+    @Test func sameVerbIsNotRepeated() {
+        let row = Recommendation(item: 2, score: 1, strategy: .cooccurrence,
+                                 anchors: [Anchor(item: 0, event: "like", share: 0.6), Anchor(item: 1, event: "like", share: 0.4)], users: 0)
+        #expect(Reasons.summary(for: row, catalog: RecommenderFixture.catalog) == "Because you liked Dune and Arrival")
+    }
 }
