@@ -14,6 +14,13 @@ let package = Package(
     targets: [
         // System library shim: the only place libpq's C API enters the package.
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // Matrix kernels over CBLAS (sgemm) and the elementwise ops a transformer needs; no model knowledge.
+        .target(name: "GenreLinearAlgebra", dependencies: ["CBLAS"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        // all-MiniLM-L6-v2 in Swift: safetensors loader, BERT WordPiece tokenizer, encoder, pooling, model fetch.
+        .target(name: "GenreEmbedding", dependencies: ["GenreLinearAlgebra", "GenreSupport"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         // Connection, bound queries, binary COPY, LISTEN/NOTIFY, reconnect, SQLSTATE errors.
         .target(name: "GenrePostgres", dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]),
         // Small shared utilities with no dependencies (SHA-256, JSON text helpers).
@@ -24,17 +31,19 @@ let package = Package(
         .target(name: "GenreRecommend", dependencies: ["GenreSupport"]),
         // Long-lived services that move rows between PostgreSQL and the models.
         .target(name: "GenreDaemon", dependencies: [
-            "GenrePostgres", "GenreSchema", "GenreRecommend", "GenreSupport",
+            "GenrePostgres", "GenreSchema", "GenreRecommend", "GenreSupport", "GenreEmbedding",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "genre", dependencies: [
-            "GenreDaemon", "GenreSchema", "GenrePostgres", "GenreRecommend",
+            "GenreDaemon", "GenreSchema", "GenrePostgres", "GenreRecommend", "GenreEmbedding",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "GenrePostgresTests", dependencies: ["GenrePostgres"]),
         .testTarget(name: "GenreRecommendTests", dependencies: ["GenreRecommend"]),
         .testTarget(name: "GenreSupportTests", dependencies: ["GenreSupport"]),
+        .testTarget(name: "GenreLinearAlgebraTests", dependencies: ["GenreLinearAlgebra"]),
+        .testTarget(name: "GenreEmbeddingTests", dependencies: ["GenreEmbedding", "GenreSupport"]),
         .testTarget(name: "GenreIntegrationTests", dependencies: [
             "GenrePostgres", "GenreSchema", "GenreDaemon", "GenreRecommend",
         ]),
