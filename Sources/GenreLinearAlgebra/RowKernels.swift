@@ -38,12 +38,63 @@ public enum RowKernels {
     }
 
     /// In place: x = x · Φ(x) with the exact error function (BERT's "gelu"), 0.5·x·(1 + erf(x/√2)).
+    ///
+    /// erf is evaluated as x·P(x²)/Q(x²) on [-4, 4] (beyond it erf is ±1 in single precision), a rational
+    /// approximation accurate to a few float ulps that vectorises, eight lanes at a time; libm's erff
+    /// took a fifth of the whole forward pass. Tests pin it against erff and against `geluReference`.
     public static func geluErf(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        let invSqrt2: Float = 0.70710678118654752
+        var i = 0
+        let invSqrt2 = SIMD8<Float>(repeating: 0.70710678118654752)
+        while i + 8 <= count {
+            let raw = UnsafeMutableRawPointer(x + i)
+            let v = raw.loadUnaligned(as: SIMD8<Float>.self)
+            let result = 0.5 * v * (1 + erf8(v * invSqrt2))
+            raw.storeBytes(of: result, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count {
+            let v = x[i]
+            x[i] = 0.5 * v * (1 + erfScalar(v * 0.70710678118654752))
+            i += 1
+        }
+    }
+
+    /// The exact-erf GELU through libm, kept as the reference the fast version is tested against.
+    public static func geluReference(_ x: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count {
             let v = x[i]
-            x[i] = 0.5 * v * (1 + erff(v * invSqrt2))
+            x[i] = 0.5 * v * (1 + erff(v * 0.70710678118654752))
         }
+    }
+
+    // Coefficients of the rational approximation of erf on [-4, 4] (the one Eigen and TensorFlow use).
+    static let erfAlpha: [Float] = [-2.72614225801306e-10, 2.77068142495902e-08, -2.10102402082508e-06,
+                                    -5.69250639462346e-05, -7.34990630326855e-04, -2.95459980854025e-03,
+                                    -1.60960333262415e-02]
+    static let erfBeta: [Float] = [-1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03,
+                                   -7.37332916720468e-03, -1.42647390514189e-02]
+
+    @inline(__always)
+    static func erf8(_ input: SIMD8<Float>) -> SIMD8<Float> {
+        let x = input.clamped(lowerBound: SIMD8(repeating: -4), upperBound: SIMD8(repeating: 4))
+        let x2 = x * x
+        var p = SIMD8<Float>(repeating: erfAlpha[0])
+        for k in 1..<7 { p = p * x2 + SIMD8(repeating: erfAlpha[k]) }
+        p = p * x
+        var q = SIMD8<Float>(repeating: erfBeta[0])
+        for k in 1..<5 { q = q * x2 + SIMD8(repeating: erfBeta[k]) }
+        return p / q
+    }
+
+    @inline(__always)
+    public static func erfScalar(_ input: Float) -> Float {
+        let x = min(max(input, -4), 4)
+        let x2 = x * x
+        var p = erfAlpha[0]
+        for k in 1..<7 { p = p * x2 + erfAlpha[k] }
+        var q = erfBeta[0]
+        for k in 1..<5 { q = q * x2 + erfBeta[k] }
+        return x * p / q
     }
 
     /// In place, per row of `width`: softmax(scale · x), skipping nothing (callers pass only real tokens).
