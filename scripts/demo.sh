@@ -11,6 +11,7 @@ echo "==> building genre (release)"
 swift build -c release >/dev/null
 BIN="$(swift build -c release --show-bin-path)/genre"
 
+"$BIN" model fetch
 "$BIN" install --database-url "$URL"
 
 items=$(psql -X -qtA "$URL" -c "SELECT count(*) FROM genre.items")

