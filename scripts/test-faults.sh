@@ -82,7 +82,7 @@ alive() { local n=0; for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && n=$((
 
 echo "fault suite: $kills SIGKILLs, $restarted_pg PostgreSQL restart(s), $(q 'SELECT count(*) FROM genre.events') events left after deletes"
 check "both daemons survived the PostgreSQL restart" "SELECT $(alive) = 2"
-check "the queue drained (no user waiting, no claim stuck past its lease)" "SELECT count(*) = 0 FROM genre.user_queue"
+check "the queue drained (no user waiting, no claim stuck past its lease)" "SELECT count(*) = 0 FROM genre.work_queue"
 check "the watermark counts every event exactly once" \
   "SELECT w.events = (SELECT count(*) FROM genre.events) FROM genre.watermarks w WHERE name = 'interactions'"
 check "interactions equal a fresh aggregation of the events (nothing missed, nothing twice)" "
@@ -107,7 +107,7 @@ check "a model was built" "SELECT count(*) > 0 FROM genre.model_builds"
 for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 for _ in $(seq 1 100); do [ "$(alive)" = "0" ] && break; sleep 0.1; done
 check "SIGTERM stops both daemons within 10 s" "SELECT $(alive) = 0"
-check "stopped daemons released their claims" "SELECT count(*) = 0 FROM genre.user_queue WHERE claimed_by IS NOT NULL"
+check "stopped daemons released their claims" "SELECT count(*) = 0 FROM genre.work_queue WHERE claimed_by IS NOT NULL"
 
 echo "faults: $passed passed, $failed failed"
 if [ "$failed" -ne 0 ]; then echo "daemon log: $LOG"; tail -n 40 "$LOG"; exit 1; fi

@@ -48,7 +48,7 @@ public final class RealtimeWorker: @unchecked Sendable {
             }
         }
         if let db = connection.connect(sleep: { _ in false }) {
-            _ = try? db.query("UPDATE genre.user_queue SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1", [context.workerID])
+            _ = try? db.query("UPDATE genre.work_queue SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1", [context.workerID])
             _ = try? db.query("SELECT genre._worker_stopped($1)", [context.workerID])
         }
         logger.info("real-time worker stopped")
@@ -81,20 +81,20 @@ public final class RealtimeWorker: @unchecked Sendable {
     func refreshClaimedUsers(_ db: PostgresConnection) throws -> Int {
         // Without a model there is nothing to score with; the first build refreshes everyone anyway.
         guard let snapshot = context.snapshots.snapshot else { return 0 }
-        let claimed = try db.query("SELECT user_id, version FROM genre._claim_users($1, $2, $3, $4)",
+        let claimed = try db.query("SELECT work_key, version FROM genre._claim('users', $1, $2, $3, $4)",
                                    [context.workerID, claimBatch, settings.leaseSeconds, settings.maxAttempts])
         let refresher = UserRefresher()
         for row in 0..<claimed.rowCount {
             guard let user = claimed.string(row, 0), let version = try claimed.int(row, 1) else { continue }
             do {
                 _ = try refresher.refresh(user: user, snapshot: snapshot, settings: settings, on: db)
-                try db.query("SELECT genre._complete_user($1, $2)", [user, version])
+                try db.query("SELECT genre._complete('users', $1, $2)", [user, version])
                 context.stats.add("users_refreshed")
             } catch let error as PostgresError where error.isConnectionLoss {
                 throw error  // the lease brings the rest of the batch back
             } catch {
                 context.logger.warning("refresh failed", metadata: ["genre.user_id": "\(user)", "error": "\(error)"])
-                try db.query("SELECT genre._fail_user($1, $2, $3)", [user, "\(error)", settings.maxAttempts])
+                try db.query("SELECT genre._fail('users', $1, $2, $3)", [user, "\(error)", settings.maxAttempts])
                 context.stats.add("users_failed")
             }
         }

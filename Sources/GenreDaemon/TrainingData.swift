@@ -55,7 +55,7 @@ struct TrainingData {
                                                   explicitWeight: try rows.double(row, 4) ?? 0,
                                                   lastAt: try rows.double(row, 5) ?? 0))
         }
-        let queueRows = try connection.query("SELECT user_id, version FROM genre.user_queue")
+        let queueRows = try connection.query("SELECT work_key, version FROM genre.work_queue WHERE queue = 'users'")
         var queue: [(user: String, version: Int)] = []
         for row in 0..<queueRows.rowCount {
             if let user = queueRows.string(row, 0), let version = try queueRows.int(row, 1) { queue.append((user, version)) }

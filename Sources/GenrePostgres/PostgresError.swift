@@ -23,7 +23,7 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var detail: String?
     public var hint: String?
-    /// What GENRE was doing, e.g. "claim user_queue".
+    /// What GENRE was doing, e.g. "claim users".
     public var context: String?
 
     public init(kind: Kind, sqlState: String? = nil, message: String, detail: String? = nil,

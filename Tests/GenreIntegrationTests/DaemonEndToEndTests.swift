@@ -73,7 +73,7 @@ struct DaemonEndToEndTests {
         try c.query("INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('newcomer', $1, 'purchase')", [top])
         #expect(try c.count("SELECT count(*) FROM genre.recommend('newcomer', 10) WHERE item_id = $1", [top]) == 0)
         try eventually("the list to be recomputed after the purchase") {
-            try c.count("SELECT count(*) FROM genre.user_queue WHERE user_id = 'newcomer'") == 0
+            try c.count("SELECT count(*) FROM genre.work_queue WHERE queue = 'users' AND work_key = 'newcomer'") == 0
         }
     }
 

@@ -22,7 +22,7 @@ struct EventValidationTests {
         let error = try #require(c.failure(sql))
         #expect(error.message.contains(expected), "\(error.message)")
         #expect(try c.count("SELECT count(*) FROM genre.events") == 1)
-        #expect(try c.count("SELECT count(*) FROM genre.user_queue") == 1)
+        #expect(try c.count("SELECT count(*) FROM genre.work_queue") == 1)
     }
 
     @Test("event types are normalised and a new type can be added through the weights setting")
@@ -53,7 +53,7 @@ struct EventValidationTests {
             INSERT INTO genre.events (user_id, item_id, event_type)
             SELECT 'u' || (g % 10), 'i' || g, 'view' FROM generate_series(1, 1000) g
             """)
-        #expect(try c.count("SELECT count(*) FROM genre.user_queue") == 10)
+        #expect(try c.count("SELECT count(*) FROM genre.work_queue") == 10)
         var notes: [PostgresNotification] = []
         try eventually("a genre_work notification") {
             notes += try listener.waitForNotifications(timeout: 0.2)
@@ -62,7 +62,7 @@ struct EventValidationTests {
         #expect(notes.count == 1, "one notification per transaction, not one per row")
         // A second event for a queued user bumps its version (so an in-flight refresh is redone).
         try c.query("INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('u1', 'x', 'like')")
-        #expect(try c.scalar("SELECT version::text FROM genre.user_queue WHERE user_id = 'u1'") == "2")
+        #expect(try c.scalar("SELECT version::text FROM genre.work_queue WHERE queue = 'users' AND work_key = 'u1'") == "2")
     }
 
     @Test("deleting events takes them back out of the interactions already built")

@@ -1,7 +1,7 @@
 import Testing
 @testable import GenrePostgres
 
-@Suite("user queue", .enabled(if: TestDatabase.enabled))
+@Suite("work queue", .enabled(if: TestDatabase.enabled))
 struct QueueTests {
     func seeded(users: Int) throws -> (TestDatabase, PostgresConnection) {
         let db = try TestDatabase.create()
@@ -11,7 +11,7 @@ struct QueueTests {
     }
 
     func claim(_ c: PostgresConnection, worker: String, batch: Int, lease: Double = 60, maxAttempts: Int = 5) throws -> [String] {
-        let rows = try c.query("SELECT user_id FROM genre._claim_users($1, $2, $3, $4)", [worker, batch, lease, maxAttempts])
+        let rows = try c.query("SELECT work_key FROM genre._claim('users', $1, $2, $3, $4)", [worker, batch, lease, maxAttempts])
         return (0..<rows.rowCount).compactMap { rows.string($0, 0) }
     }
 
@@ -36,7 +36,7 @@ struct QueueTests {
         #expect(try claim(c, worker: "dead", batch: 10, lease: 0.2) == ["u1"])
         #expect(try claim(c, worker: "alive", batch: 10).isEmpty)
         try eventually("the lease to expire") { try claim(c, worker: "alive", batch: 10) == ["u1"] }
-        #expect(try c.scalar("SELECT attempts::text FROM genre.user_queue") == "2")
+        #expect(try c.scalar("SELECT attempts::text FROM genre.work_queue") == "2")
     }
 
     @Test("completing an old version keeps a user whose events changed meanwhile")
@@ -44,33 +44,34 @@ struct QueueTests {
         let (_, c) = try seeded(users: 1)
         _ = try claim(c, worker: "w", batch: 1)
         try c.query("INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('u1', 'j', 'like')")
-        #expect(try c.scalar("SELECT genre._complete_user('u1', 1)::text") == "false")
-        #expect(try c.scalar("SELECT (claimed_by IS NULL)::text FROM genre.user_queue WHERE user_id = 'u1'") == "true")
-        #expect(try c.scalar("SELECT genre._complete_user('u1', 2)::text") == "true")
-        #expect(try c.count("SELECT count(*) FROM genre.user_queue") == 0)
+        #expect(try c.scalar("SELECT genre._complete('users', 'u1', 1)::text") == "false")
+        #expect(try c.scalar("SELECT (claimed_by IS NULL)::text FROM genre.work_queue WHERE work_key = 'u1'") == "true")
+        #expect(try c.scalar("SELECT genre._complete('users', 'u1', 2)::text") == "true")
+        #expect(try c.count("SELECT count(*) FROM genre.work_queue") == 0)
     }
 
     @Test("failures back off exponentially, then land in dead_letters with their error")
     func deadLetters() throws {
         let (_, c) = try seeded(users: 1)
         _ = try claim(c, worker: "w", batch: 1, maxAttempts: 2)
-        #expect(try c.scalar("SELECT genre._fail_user('u1', 'boom 1', 2)") == "retry")
-        #expect(try c.scalar("SELECT (available_at > clock_timestamp() + interval '0.5 s')::text FROM genre.user_queue") == "true")
+        #expect(try c.scalar("SELECT genre._fail('users', 'u1', 'boom 1', 2)") == "retry")
+        #expect(try c.scalar("SELECT (available_at > clock_timestamp() + interval '0.5 s')::text FROM genre.work_queue") == "true")
         #expect(try claim(c, worker: "w", batch: 1, maxAttempts: 2).isEmpty, "backing off")
-        try c.query("UPDATE genre.user_queue SET available_at = clock_timestamp()")
+        try c.query("UPDATE genre.work_queue SET available_at = clock_timestamp()")
         _ = try claim(c, worker: "w", batch: 1, maxAttempts: 2)
-        #expect(try c.scalar("SELECT genre._fail_user('u1', 'boom 2', 2)") == "dead")
-        #expect(try c.scalar("SELECT work_key || ' ' || error || ' ' || attempts FROM genre.dead_letters") == "u1 boom 2 2")
+        #expect(try c.scalar("SELECT genre._fail('users', 'u1', 'boom 2', 2)") == "dead")
+        #expect(try c.scalar("SELECT queue || ' ' || work_key || ' ' || error || ' ' || attempts FROM genre.dead_letters") == "users u1 boom 2 2")
         #expect(try c.count("SELECT dead_letters FROM genre.status()") == 1)
         let id = try c.count("SELECT id FROM genre.dead_letters")
         #expect(try c.scalar("SELECT genre.retry_dead_letter($1)::text", [id]) == "true")
-        #expect(try c.count("SELECT count(*) FROM genre.user_queue WHERE attempts = 0") == 1)
+        #expect(try c.count("SELECT count(*) FROM genre.work_queue WHERE attempts = 0") == 1)
+        #expect(c.failure("SELECT genre._enqueue('nonsense', ARRAY['x'])")?.message.contains("unknown work queue") == true)
     }
 
     @Test("work whose lease keeps expiring is dead-lettered instead of looping forever")
     func poisonedWork() throws {
         let (_, c) = try seeded(users: 1)
-        try c.query("UPDATE genre.user_queue SET attempts = 3, claimed_until = clock_timestamp() - interval '1 s'")
+        try c.query("UPDATE genre.work_queue SET attempts = 3, claimed_until = clock_timestamp() - interval '1 s'")
         #expect(try claim(c, worker: "w", batch: 5, maxAttempts: 3).isEmpty)
         #expect(try c.scalar("SELECT error FROM genre.dead_letters")?.contains("lease expired 3 times") == true)
     }

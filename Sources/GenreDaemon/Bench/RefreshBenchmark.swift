@@ -104,7 +104,7 @@ public struct RefreshBenchmark {
         try listener.listen("genre_refreshed")
         let writer = try PostgresConnection(url: databaseURL)
         // Let the worker drain whatever was queued before measuring.
-        while try writer.query("SELECT count(*) FROM genre.user_queue").int(0, 0) ?? 0 > 0 { Thread.sleep(forTimeInterval: 0.05) }
+        while try writer.query("SELECT count(*) FROM genre.work_queue WHERE queue = 'users'").int(0, 0) ?? 0 > 0 { Thread.sleep(forTimeInterval: 0.05) }
         var generator = SystemRandomNumberGenerator()
         var latencies: [Double] = []
         for _ in 0..<samples {

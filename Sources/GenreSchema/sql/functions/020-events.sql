@@ -68,26 +68,11 @@ COMMENT ON FUNCTION genre._events_immutable() IS 'Internal trigger: refuses UPDA
 CREATE OR REPLACE TRIGGER events_immutable BEFORE UPDATE ON genre.events
   FOR EACH ROW EXECUTE FUNCTION genre._events_immutable();
 
--- Queues users for a real-time refresh (or marks them dirty again: a new version, available now, attempts
--- reset) and wakes the daemon. Used by every path that changes what a user's list should be.
-CREATE OR REPLACE FUNCTION genre._enqueue_users(p_users text[], p_reason text)
-RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-  -- Sorted so concurrent bulk inserts lock queue rows in the same order (no deadlocks).
-  INSERT INTO genre.user_queue AS q (user_id)
-    SELECT DISTINCT u FROM unnest(p_users) u WHERE u IS NOT NULL ORDER BY u
-  ON CONFLICT (user_id) DO UPDATE
-    SET version = q.version + 1, available_at = clock_timestamp(), attempts = 0, last_error = NULL;
-  PERFORM pg_notify('genre_work', p_reason);
-END $$;
-COMMENT ON FUNCTION genre._enqueue_users(text[], text) IS
-  'Internal: queues users for a real-time refresh (bumping their version) and notifies genre_work.';
-
 -- Statement-level, so a bulk insert or COPY of a million events queues each user once.
 CREATE OR REPLACE FUNCTION genre._events_enqueue()
 RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  PERFORM genre._enqueue_users(ARRAY(SELECT DISTINCT user_id FROM new_events), 'events');
+  PERFORM genre._enqueue('users', ARRAY(SELECT DISTINCT user_id FROM new_events));
   RETURN NULL;
 END $$;
 COMMENT ON FUNCTION genre._events_enqueue() IS 'Internal trigger: queues every user with new events for a real-time refresh and wakes the daemon.';
@@ -118,7 +103,7 @@ BEGIN
   UPDATE genre.watermarks SET events = events - (SELECT count(*) FROM old_events
                                                   WHERE pg_visible_in_snapshot(txid, w.snapshot))
    WHERE name = 'interactions';
-  PERFORM genre._enqueue_users(ARRAY(SELECT DISTINCT user_id FROM old_events), 'events');
+  PERFORM genre._enqueue('users', ARRAY(SELECT DISTINCT user_id FROM old_events));
   RETURN NULL;
 END $$;
 COMMENT ON FUNCTION genre._events_forget() IS 'Internal trigger: removes deleted events from genre.interactions and re-queues their users.';

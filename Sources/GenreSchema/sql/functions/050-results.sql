@@ -76,10 +76,10 @@ BEGIN
     USING p_carry_since, p_generation;
   END IF;
   IF p_result = 'recommendations' THEN
-    DELETE FROM genre.user_queue q USING unnest(p_users, p_versions) AS d(user_id, version)
-     WHERE q.user_id = d.user_id AND q.version = d.version
+    DELETE FROM genre.work_queue q USING unnest(p_users, p_versions) AS d(user_id, version)
+     WHERE q.queue = 'users' AND q.work_key = d.user_id AND q.version = d.version
        AND (q.claimed_until IS NULL OR q.claimed_until < clock_timestamp())
-       AND NOT EXISTS (SELECT 1 FROM genre.recommendations r WHERE r.user_id = q.user_id AND r.computed_at >= p_carry_since);
+       AND NOT EXISTS (SELECT 1 FROM genre.recommendations r WHERE r.user_id = q.work_key AND r.computed_at >= p_carry_since);
   END IF;
 
   EXECUTE format('ALTER TABLE genre.%I DETACH PARTITION genre.%I', p_result, p_result || '_g' || v_old_generation);

@@ -88,8 +88,8 @@ RETURNS TABLE (
   last_build_at timestamptz, last_build jsonb, workers_alive integer, workers jsonb)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   SELECT
-    (SELECT count(*) FROM genre.user_queue),
-    (SELECT count(*) FROM genre.user_queue WHERE claimed_until > clock_timestamp()),
+    (SELECT count(*) FROM genre.work_queue WHERE queue = 'users'),
+    (SELECT count(*) FROM genre.work_queue WHERE queue = 'users' AND claimed_until > clock_timestamp()),
     (SELECT count(*) FROM genre.dead_letters),
     w.events, genre._events_pending(), w.last_event_id, w.updated_at,
     b.finished_at,

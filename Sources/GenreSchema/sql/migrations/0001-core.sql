@@ -83,21 +83,25 @@ COMMENT ON TABLE genre.settings IS
 -- Work queues: filled by triggers in the business transaction, claimed by daemons with SKIP LOCKED.
 -- ---------------------------------------------------------------------------------------------------------
 
--- One row per user whose recommendations are stale. `version` grows with every new event, so a worker
--- that finished an older version does not delete a row that became dirty again while it worked.
-CREATE TABLE genre.user_queue (
-    user_id        text        PRIMARY KEY,
+-- One table for every kind of work: `queue` says which ('users': recommendations to refresh; later
+-- 'items': texts to embed ...), `work_key` which user or item. `version` grows every time the work is
+-- requested again, so a worker that finished an older version does not delete a row that became dirty
+-- again while it worked.
+CREATE TABLE genre.work_queue (
+    queue          text        NOT NULL,
+    work_key       text        NOT NULL,
     version        bigint      NOT NULL DEFAULT 1,
     enqueued_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
     available_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
     attempts       integer     NOT NULL DEFAULT 0,
     claimed_by     text,
     claimed_until  timestamptz,
-    last_error     text
+    last_error     text,
+    PRIMARY KEY (queue, work_key)
 );
-CREATE INDEX user_queue_ready_idx ON genre.user_queue (available_at);
-COMMENT ON TABLE genre.user_queue IS
-  'Users whose recommendations must be recomputed; filled by the events trigger, drained by the daemon.';
+CREATE INDEX work_queue_ready_idx ON genre.work_queue (queue, available_at);
+COMMENT ON TABLE genre.work_queue IS
+  'Work for the daemon, one row per (queue, key): users whose recommendations must be recomputed (queue users), filled by triggers in the business transaction; claimed with a lease.';
 
 CREATE TABLE genre.dead_letters (
     id          bigserial   PRIMARY KEY,
