@@ -28,7 +28,7 @@ let package = Package(
         // Migration runner; the SQL lives in Sources/GenreSchema/sql (top-level sql/ links to it), bundled as a resource.
         .target(name: "GenreSchema", dependencies: ["GenrePostgres", "GenreSupport"], resources: [.copy("sql")]),
         // Models and ranking: plain Swift values, no database.
-        .target(name: "GenreRecommend", dependencies: ["GenreSupport"]),
+        .target(name: "GenreRecommend", dependencies: ["GenreSupport", "GenreLinearAlgebra"]),
         // Long-lived services that move rows between PostgreSQL and the models.
         .target(name: "GenreDaemon", dependencies: [
             "GenrePostgres", "GenreSchema", "GenreRecommend", "GenreSupport", "GenreEmbedding",

@@ -3,8 +3,8 @@ import Logging
 import GenrePostgres
 import GenreSchema
 
-/// `genre run`: checks the schema, then runs the real-time worker and the trainer on their own threads
-/// (each with its own connection; libpq calls block) until SIGTERM or SIGINT, then stops both.
+/// `genre run`: checks the schema, then runs the real-time worker, the trainer and the embedding worker on
+/// their own threads (each with its own connection; libpq calls block) until SIGTERM or SIGINT.
 public final class Daemon: Sendable {
     public let context: DaemonContext
 
@@ -33,8 +33,10 @@ public final class Daemon: Sendable {
         let group = DispatchGroup()
         let worker = RealtimeWorker(context: context)
         let trainer = context.trains ? Trainer(context: context) : nil
+        let embedding = EmbeddingWorker(context: context)
         spawn("genre-realtime", group) { worker.run() }
         if let trainer { spawn("genre-trainer", group) { trainer.run() } }
+        spawn("genre-embedding", group) { embedding.run() }
         context.logger.info("daemon running", metadata: ["genre.trains": "\(context.trains)"])
         group.wait()
         context.logger.info("daemon stopped")

@@ -16,6 +16,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var pollIntervalSeconds = 5.0
     public var leaseSeconds = 60.0
     public var maxAttempts = 5
+    public var embeddingEnabled = true
+    public var contentWeight: Float = 0.5
     /// Hash of every setting whose change requires a rebuild or re-rank; a build records the one it used.
     public var modelFingerprint = ""
 
@@ -49,6 +51,8 @@ public struct DaemonSettings: Sendable, Equatable {
             case "daemon.poll_interval_seconds": settings.pollIntervalSeconds = number ?? settings.pollIntervalSeconds
             case "queue.lease_seconds": settings.leaseSeconds = number ?? settings.leaseSeconds
             case "queue.max_attempts": settings.maxAttempts = number.map { Int($0) } ?? settings.maxAttempts
+            case "embedding.enabled": settings.embeddingEnabled = text == "true"
+            case "similar.content_weight": settings.contentWeight = number.map { Float($0) } ?? settings.contentWeight
             default: break
             }
         }

@@ -61,19 +61,27 @@ struct ModelBuilder {
                 }
             }
         }
+        let content = try timed("content") { () throws -> [[ContentSimilarity.Neighbor]] in
+            let vectors = try ItemVectors.load(connection, itemIndex: data.itemIndex)
+            guard vectors.present.contains(true) else { return [] }
+            return ContentSimilarity.neighbors(vectors: vectors.values, present: vectors.present, dims: vectors.dims,
+                                               k: settings.neighborsPerItem)
+        }
+        let similar = SimilarItems.blend(cooccurrence: cooccurrence.neighbors, content: content, contentWeight: settings.contentWeight)
+        let contentWeight = settings.contentWeight
         _ = try timed("write_neighbors") {
             try ResultWriter.replace(.itemNeighbors, columns: "item_id, rank, neighbor_id, score, reasons, generation", on: connection) { generation, stream in
-                let chunks = Self.chunks(cooccurrence.neighbors.count)
+                let chunks = Self.chunks(similar.count)
                 try orderedPipeline(count: chunks.count, produce: { chunk in
                     var encoder = BinaryCopyEncoder(capacity: 1 << 16, header: false)
                     for item in chunks[chunk] {
-                        for (position, neighbor) in cooccurrence.neighbors[item].enumerated() {
+                        for (position, entry) in similar[item].enumerated() {
                             encoder.beginRow(fieldCount: 6)
                             encoder.appendText(catalog.ids[item])
                             encoder.appendInt32(Int32(position + 1))
-                            encoder.appendText(catalog.ids[Int(neighbor.item)])
-                            encoder.appendFloat32(neighbor.score)
-                            encoder.appendJSONB(Reasons.neighborJSON(neighbor, of: Int32(item), catalog: catalog))
+                            encoder.appendText(catalog.ids[Int(entry.item)])
+                            encoder.appendFloat32(entry.score)
+                            encoder.appendJSONB(Reasons.neighborJSON(entry, of: Int32(item), contentWeight: contentWeight, catalog: catalog))
                             encoder.appendInt64(generation)
                         }
                     }
@@ -104,11 +112,11 @@ struct ModelBuilder {
         let rows = refresh.rows
         timings["refresh_users.copy"] = refresh.copySeconds
         timings["refresh_users.publish"] = refresh.publishSeconds
-        let details = "{\"fingerprint\":\"\(settings.modelFingerprint)\",\"recommendation_rows\":\(rows),\"seconds\":{"
+        let details = "{\"fingerprint\":\"\(settings.modelFingerprint)\",\"embedded_until\":\(JSONText.quote(data.embeddedUntil)),\"recommendation_rows\":\(rows),\"seconds\":{"
             + timings.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(String(format: "%.3f", $0.value))" }.joined(separator: ",") + "}}"
         let recorded = try connection.query("""
             INSERT INTO genre.model_builds (model, started_at, worker_id, users, items, interactions, events_seen, details)
-            VALUES ('cooccurrence+popularity', $1::timestamptz, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id
+            VALUES ('cooccurrence+popularity+content', $1::timestamptz, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id
             """, [startedAt, workerID, matrix.userCount, matrix.itemCount, matrix.nonZeroCount, Int(data.eventsSeen), details])
         let buildID = Int64(try recorded.int(0, 0) ?? 0)
         let report = Report(buildID: buildID, users: matrix.userCount, items: matrix.itemCount, interactions: matrix.nonZeroCount,

@@ -14,9 +14,11 @@ enum SnapshotLoader {
         guard let buildID = try latestBuildID(connection) else { return nil }
         let (catalog, index) = try CatalogLoader.load(connection)
         var neighbors = [[CooccurrenceModel.Neighbor]](repeating: [], count: catalog.ids.count)
+        // item_neighbors holds blended rows; the co-occurrence part of each is in reasons.scores.
         let rows = try connection.query("""
-            SELECT item_id, neighbor_id, score, coalesce((reasons->>'common_users')::int, 0)
-              FROM genre.item_neighbors ORDER BY item_id, rank
+            SELECT item_id, neighbor_id, (reasons->'scores'->>'cooccurrence')::real AS s, coalesce((reasons->>'common_users')::int, 0)
+              FROM genre.item_neighbors WHERE (reasons->'scores'->>'cooccurrence')::real > 0
+             ORDER BY item_id, s DESC, neighbor_id
             """)
         for row in 0..<rows.rowCount {
             guard let a = rows.string(row, 0).flatMap({ index[$0] }), let b = rows.string(row, 1).flatMap({ index[$0] }) else { continue }

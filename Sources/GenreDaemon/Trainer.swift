@@ -42,17 +42,24 @@ public final class Trainer: @unchecked Sendable {
     func buildReason(_ db: PostgresConnection, settings: DaemonSettings) throws -> String? {
         let row = try db.query("""
             SELECT w.events + genre._events_pending(), b.events_seen, extract(epoch FROM now() - b.finished_at)::float8,
-                   b.details->>'fingerprint'
+                   b.details->>'fingerprint',
+                   (SELECT count(*) FROM genre.item_embeddings e
+                     WHERE e.embedded_at > coalesce((b.details->>'embedded_until')::timestamptz, '-infinity')),
+                   (SELECT count(*) FROM genre.work_queue WHERE queue = 'items')
               FROM genre.watermarks w
               LEFT JOIN LATERAL (SELECT * FROM genre.model_builds ORDER BY id DESC LIMIT 1) b ON true
              WHERE w.name = 'interactions'
             """)
         let events = try row.int(0, 0) ?? 0
-        guard let seen = try row.int(0, 1) else { return events > 0 ? "first build" : nil }
+        let newVectors = try row.int(0, 4) ?? 0, itemsQueued = try row.int(0, 5) ?? 0
+        guard let seen = try row.int(0, 1) else { return events > 0 || newVectors > 0 ? "first build" : nil }
         let age = try row.double(0, 2) ?? 0
         if row.string(0, 3) != settings.modelFingerprint { return "settings changed" }
         if events - seen >= settings.rebuildAfterEvents { return "\(events - seen) new events" }
         if events != seen && age >= settings.rebuildIntervalSeconds { return "rebuild interval passed" }
+        // New item vectors feed content similarity: rebuild once the embedding backlog is done (or has
+        // been going on for a whole interval), not after every batch.
+        if newVectors > 0 && (itemsQueued == 0 || age >= settings.rebuildIntervalSeconds) { return "\(newVectors) new item vectors" }
         return nil
     }
 

@@ -20,12 +20,16 @@ struct TrainingData {
     /// Queued users (id, version) as of this read: the full refresh reflects every event behind these
     /// versions, so publishing it completes them (unless a newer real-time list is kept instead).
     var queue: [(user: String, version: Int)] = []
+    /// Newest item embedding this read saw (text), so the trainer can tell when new vectors arrived.
+    var embeddedUntil = ""
 
     static func load(_ connection: PostgresConnection) throws -> TrainingData {
         try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         defer { _ = try? connection.query("COMMIT") }
-        let clock = try connection.query(
-            "SELECT extract(epoch FROM now())::float8, now()::text, (SELECT events FROM genre.watermarks WHERE name = 'interactions')")
+        let clock = try connection.query("""
+            SELECT extract(epoch FROM now())::float8, now()::text, (SELECT events FROM genre.watermarks WHERE name = 'interactions'),
+                   coalesce((SELECT max(embedded_at) FROM genre.item_embeddings), '-infinity')::text
+            """)
         let (catalog, itemIndex) = try CatalogLoader.load(connection)
         // Interactions, plus events committed since the watermark: the build must reflect every event visible
         // in its snapshot, or it could overwrite a real-time refresh that already counted them.
@@ -57,12 +61,15 @@ struct TrainingData {
         }
         let queueRows = try connection.query("SELECT work_key, version FROM genre.work_queue WHERE queue = 'users'")
         var queue: [(user: String, version: Int)] = []
+    /// Newest item embedding this read saw (text), so the trainer can tell when new vectors arrived.
+    var embeddedUntil = ""
         for row in 0..<queueRows.rowCount {
             if let user = queueRows.string(row, 0), let version = try queueRows.int(row, 1) { queue.append((user, version)) }
         }
         return TrainingData(catalog: catalog, itemIndex: itemIndex, userIDs: userIDs,
                             groups: groups, eventsSeen: Int64(try clock.int(0, 2) ?? 0),
-                            readAt: try clock.double(0, 0) ?? 0, readAtText: clock.string(0, 1) ?? "", queue: queue)
+                            readAt: try clock.double(0, 0) ?? 0, readAtText: clock.string(0, 1) ?? "", queue: queue,
+                            embeddedUntil: clock.string(0, 3) ?? "-infinity")
     }
 
     /// The user × item strength matrix and, aligned with its entries, the time of each entry's last event.

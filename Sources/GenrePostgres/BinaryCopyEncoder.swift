@@ -72,6 +72,22 @@ public struct BinaryCopyEncoder: Sendable {
         }
     }
 
+    /// A `real[]` column (one dimension, no NULL elements): the embedding vectors.
+    public mutating func appendFloatArray(_ values: [Float]) {
+        // Length: 12 header bytes, then (when non-empty) dimension and lower bound, then 4 + 4 per element.
+        appendInteger(Int32(values.isEmpty ? 12 : 20 + 8 * values.count))
+        appendInteger(Int32(values.isEmpty ? 0 : 1))  // dimensions
+        appendInteger(Int32(0))                       // no NULLs
+        appendInteger(Int32(700))                     // element type: float4
+        guard !values.isEmpty else { return }
+        appendInteger(Int32(values.count))
+        appendInteger(Int32(1))                       // lower bound
+        for value in values {
+            appendInteger(Int32(4))
+            appendInteger(value.bitPattern)
+        }
+    }
+
     /// A `text[]` column (one dimension, no NULL elements).
     public mutating func appendTextArray(_ values: [String]) {
         let lengthSlot = bytes.count

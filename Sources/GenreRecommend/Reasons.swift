@@ -69,11 +69,26 @@ public enum Reasons {
         }
     }
 
-    /// Reasons for one row of genre.item_neighbors.
-    public static func neighborJSON(_ neighbor: CooccurrenceModel.Neighbor, of item: Int32, catalog: ItemCatalog) -> String {
-        let sentence = "\(neighbor.commonUsers) \(neighbor.commonUsers == 1 ? "person" : "people") who chose \(catalog.name(item)) also chose this"
-        return "{\"strategies\":{\"cooccurrence\":1},\"common_users\":\(neighbor.commonUsers),"
-            + "\"summary\":\(JSONText.quote(sentence))}"
+    /// Reasons for one row of genre.item_neighbors: each strategy's share of the score, the raw scores
+    /// (content cosine, co-occurrence similarity), and a sentence.
+    public static func neighborJSON(_ entry: SimilarItems.Entry, of item: Int32, contentWeight: Float, catalog: ItemCatalog) -> String {
+        let contentPart = Double(contentWeight * max(0, entry.content)), cooccurrencePart = Double((1 - contentWeight) * entry.cooccurrence)
+        let total = max(contentPart + cooccurrencePart, 1e-12)
+        var strategies: [String] = []
+        var sentences: [String] = []
+        if contentPart > 0 {
+            strategies.append("\"content\":\(JSONText.number(contentPart / total))")
+            sentences.append("similar text to \(catalog.name(item))")
+        }
+        if cooccurrencePart > 0 {
+            strategies.append("\"cooccurrence\":\(JSONText.number(cooccurrencePart / total))")
+            sentences.append("\(entry.commonUsers) \(entry.commonUsers == 1 ? "person" : "people") who chose \(catalog.name(item)) also chose this")
+        }
+        var summary = sentences.joined(separator: "; ")
+        if let first = summary.first { summary.replaceSubrange(summary.startIndex...summary.startIndex, with: String(first).uppercased()) }
+        return "{\"strategies\":{\(strategies.joined(separator: ","))},\"scores\":{\"content\":\(JSONText.number(Double(entry.content))),"
+            + "\"cooccurrence\":\(JSONText.number(Double(entry.cooccurrence)))},\"common_users\":\(entry.commonUsers),"
+            + "\"summary\":\(JSONText.quote(summary))}"
     }
 
     /// Reasons for one row of genre.popular_items.

@@ -2,15 +2,21 @@ import Foundation
 import GenreDaemon
 import GenrePostgres
 
-/// For `genre run --exit-when-idle`: stops the daemon once a model exists, every event is folded in and no
-/// user waits for a refresh.
+/// For `genre run --exit-when-idle`: stops the daemon once a model exists, every event is folded in, every
+/// text is embedded, the model has seen every vector, and no user waits for a refresh.
 enum IdleWatcher {
     static func start(context: DaemonContext) {
         let thread = Thread {
             guard let connection = try? PostgresConnection(url: context.databaseURL) else { return }
             while context.shutdown.sleep(0.5) {
-                let status = try? connection.query(
-                    "SELECT last_build_at IS NOT NULL AND users_queued = 0 AND events_pending = 0 FROM genre.status()")
+                // Idle: a model is built, nothing is queued, and the last build saw every item vector.
+                let status = try? connection.query("""
+                    SELECT s.last_build_at IS NOT NULL AND s.users_queued = 0 AND s.events_pending = 0
+                           AND s.items_to_embed = 0 AND s.event_texts_to_embed = 0
+                           AND NOT EXISTS (SELECT 1 FROM genre.item_embeddings e
+                                            WHERE e.embedded_at > coalesce((s.last_build->'details'->>'embedded_until')::timestamptz, '-infinity'))
+                      FROM genre.status() s
+                    """)
                 if (try? status?.bool(0, 0)) == true {
                     context.logger.info("idle: model built and every user refreshed")
                     context.shutdown.trigger()

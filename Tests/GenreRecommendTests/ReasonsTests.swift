@@ -71,12 +71,20 @@ import Testing
     }
 
     @Test func neighborAndPopularJSON() throws {
-        let neighbor = CooccurrenceModel.Neighbor(item: 2, score: 0.5, commonUsers: 3)
-        let object = try parse(Reasons.neighborJSON(neighbor, of: 0, catalog: fixture.catalog))
+        let neighbor = SimilarItems.Entry(item: 2, score: 0.25, content: 0, cooccurrence: 0.5, commonUsers: 3)
+        let object = try parse(Reasons.neighborJSON(neighbor, of: 0, contentWeight: 0.5, catalog: fixture.catalog))
         #expect(object["common_users"] as? Int == 3)
+        #expect(object["strategies"] as? [String: Double] == ["cooccurrence": 1])
         #expect(object["summary"] as? String == "3 people who chose Dune also chose this")
-        let single = try parse(Reasons.neighborJSON(.init(item: 2, score: 0.5, commonUsers: 1), of: 3, catalog: fixture.catalog))
+        let single = try parse(Reasons.neighborJSON(.init(item: 2, score: 0.5, content: 0, cooccurrence: 0.5, commonUsers: 1), of: 3,
+                                                    contentWeight: 0, catalog: fixture.catalog))
         #expect(single["summary"] as? String == "1 person who chose item-3 also chose this")
+        // Both parts: 0.5 · 0.6 from text, 0.5 · 0.2 from behaviour → shares 0.75 / 0.25.
+        let both = try parse(Reasons.neighborJSON(.init(item: 2, score: 0.4, content: 0.6, cooccurrence: 0.2, commonUsers: 2), of: 0,
+                                                  contentWeight: 0.5, catalog: fixture.catalog))
+        #expect(both["strategies"] as? [String: Double] == ["content": 0.75, "cooccurrence": 0.25])
+        #expect(both["summary"] as? String == "Similar text to Dune; 2 people who chose Dune also chose this")
+        #expect((both["scores"] as? [String: Double])?["content"] == 0.6)
 
         let popular = try parse(Reasons.popularJSON(.init(item: 7, score: 1, users: 1)))
         #expect(popular["strategies"] as? [String: Int] == ["popularity": 1])

@@ -120,6 +120,9 @@ BEGIN
     END CASE;
   WHEN 'text' THEN
     RETURN to_jsonb(p_text);
+  WHEN 'template' THEN
+    PERFORM genre._check_template(p_key, p_text);
+    RETURN to_jsonb(p_text);
   WHEN 'enum' THEN
     IF NOT d.allowed ? p_text THEN
       RAISE EXCEPTION 'genre setting "%" must be one of %, got %', p_key,

@@ -17,6 +17,7 @@ CREATE OR REPLACE FUNCTION genre._enqueue(p_queue text, p_keys text[])
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   PERFORM genre._check_queue(p_queue);
+  IF cardinality(p_keys) = 0 THEN RETURN; END IF;
   -- Sorted so concurrent bulk inserts lock queue rows in the same order (no deadlocks).
   INSERT INTO genre.work_queue AS q (queue, work_key)
     SELECT DISTINCT p_queue, k FROM unnest(p_keys) k WHERE k IS NOT NULL ORDER BY 2

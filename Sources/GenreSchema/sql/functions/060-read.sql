@@ -80,11 +80,14 @@ COMMENT ON FUNCTION genre.similar_items(text, integer) IS
   'The k items most similar to item (co-occurrence: users who interacted with one also interacted with the other), with reasons. Unavailable items are left out; an unknown item gives no rows.';
 
 -- ---------------------------------------------------------------------------------------------------------
--- genre.status: one row describing the daemon's view of the world.
-CREATE OR REPLACE FUNCTION genre.status()
+-- genre.status: one row describing the daemon's view of the world. (Dropped first: its columns grow with
+-- the schema, and CREATE OR REPLACE cannot change a function's result type.)
+DROP FUNCTION IF EXISTS genre.status();
+CREATE FUNCTION genre.status()
 RETURNS TABLE (
   users_queued bigint, users_claimed bigint, dead_letters bigint,
   events_applied bigint, events_pending bigint, last_event_id bigint, watermark_at timestamptz,
+  items_to_embed bigint, items_embedded bigint, items_without_text bigint, event_texts_to_embed bigint,
   last_build_at timestamptz, last_build jsonb, workers_alive integer, workers jsonb)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   SELECT
@@ -92,6 +95,10 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     (SELECT count(*) FROM genre.work_queue WHERE queue = 'users' AND claimed_until > clock_timestamp()),
     (SELECT count(*) FROM genre.dead_letters),
     w.events, genre._events_pending(), w.last_event_id, w.updated_at,
+    (SELECT count(*) FROM genre.work_queue WHERE queue = 'items'),
+    (SELECT count(*) FROM genre.item_embeddings WHERE embedding IS NOT NULL),
+    (SELECT count(*) FROM genre.item_embeddings WHERE embedding IS NULL),
+    (SELECT count(*) FROM genre.work_queue WHERE queue = 'event_texts'),
     b.finished_at,
     CASE WHEN b.id IS NULL THEN NULL ELSE jsonb_build_object('model', b.model, 'users', b.users, 'items', b.items,
       'interactions', b.interactions, 'seconds', extract(epoch FROM b.finished_at - b.started_at), 'details', b.details) END,
@@ -104,7 +111,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   WHERE w.name = 'interactions'
 $$;
 COMMENT ON FUNCTION genre.status() IS
-  'Health at a glance: queued and claimed users, dead letters, events applied and pending behind the watermark (and the id of the last applied), the time the watermark last moved, the last model build, and live daemons (heartbeat within 30 s).';
+  'Health at a glance: queued and claimed users, dead letters, events applied and pending behind the watermark (and the id of the last applied), the time the watermark last moved, the embedding backlog (exact counts: items and event texts queued, items embedded, items whose text renders empty), the last model build, and live daemons (heartbeat within 30 s).';
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Heartbeats (internal).

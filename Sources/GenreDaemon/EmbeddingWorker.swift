@@ -1,0 +1,196 @@
+import Foundation
+import Logging
+import GenreEmbedding
+import GenrePostgres
+
+/// The embedding service: claims items and event texts from the work queue, renders and embeds them with
+/// the in-process language model, and upserts the vectors. Text whose hash, model and template match the
+/// stored vector is not embedded again. At start, and after the template setting changes, it queues every
+/// vector that is missing or stale (another model or template) — the old vectors keep serving meanwhile.
+// @unchecked: created on one thread and then used only by the service thread it is handed to.
+public final class EmbeddingWorker: @unchecked Sendable {
+    let context: DaemonContext
+    let connection: ReconnectingConnection
+    let loadModel: () throws -> SentenceEmbedder
+    var embedder: SentenceEmbedder?
+    var modelFailure: (message: String, at: Date)?
+    var settings = DaemonSettings()
+    var needsSweep = true
+    let batchSize = 256
+
+    public init(context: DaemonContext, loadModel: @escaping () throws -> SentenceEmbedder = { try SentenceEmbedder.pinned() }) {
+        self.context = context
+        self.loadModel = loadModel
+        connection = ReconnectingConnection(url: context.databaseURL, listening: ["genre_work", "genre_settings"], logger: context.logger)
+    }
+
+    public func run() {
+        let logger = context.logger
+        while !context.shutdown.isTriggered {
+            guard let db = connection.connect(sleep: context.shutdown.sleep) else { break }
+            do {
+                if connection.isFreshConnection {
+                    needsSweep = true
+                    connection.markCaughtUp()
+                }
+                settings = try DaemonSettings.load(db)
+                guard settings.embeddingEnabled, let embedder = try model() else {
+                    _ = try db.waitForNotifications(timeout: 30, wakeFD: context.shutdown.fileDescriptor)
+                    continue
+                }
+                if needsSweep {
+                    let queued = try db.query("SELECT genre._enqueue_stale_embeddings($1)", [embedder.modelName]).int(0, 0) ?? 0
+                    if queued > 0 { logger.info("queued stale or missing vectors", metadata: ["genre.count": "\(queued)"]) }
+                    needsSweep = false
+                }
+                let items = try embedItems(db, embedder)
+                let texts = try embedEventTexts(db, embedder)
+                if items + texts > 0 { continue }
+                for note in try db.waitForNotifications(timeout: min(settings.pollIntervalSeconds, 5), wakeFD: context.shutdown.fileDescriptor)
+                where note.channel == "genre_settings" && note.payload == "embedding.template" {
+                    needsSweep = true
+                }
+            } catch let error as PostgresError where error.isConnectionLoss {
+                logger.warning("embedding worker lost the database connection; reconnecting", metadata: ["error": "\(error)"])
+                connection.drop()
+            } catch {
+                logger.error("embedding step failed", metadata: ["error": "\(error)"])
+                context.shutdown.sleep(1)
+            }
+        }
+        logger.info("embedding worker stopped")
+    }
+
+    /// The model, loaded on first use. A missing model is logged (with its fix) and retried every
+    /// minute; everything else in the daemon keeps working without it.
+    func model() throws -> SentenceEmbedder? {
+        if let embedder { return embedder }
+        if let failure = modelFailure, Date().timeIntervalSince(failure.at) < 60 { return nil }
+        do {
+            let loaded = try loadModel()
+            embedder = loaded
+            modelFailure = nil
+            context.logger.info("language model loaded", metadata: ["genre.model": "\(loaded.modelName)"])
+            return loaded
+        } catch {
+            modelFailure = ("\(error)", Date())
+            context.logger.error("cannot load the language model; items are not embedded until it is fixed", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Claims, renders and embeds a batch of items; returns how many were claimed.
+    func embedItems(_ db: PostgresConnection, _ embedder: SentenceEmbedder) throws -> Int {
+        let claimed = try claim(db, queue: "items")
+        guard !claimed.isEmpty else { return 0 }
+        let rows = try db.query("""
+            SELECT i.item_id, t.text, genre._text_hash(t.text), genre._template_version(),
+                   e.content_hash, e.model, e.template_version
+              FROM genre.items i
+              CROSS JOIN LATERAL (SELECT genre.render_item_text(i) AS text) t
+              LEFT JOIN genre.item_embeddings e ON e.item_id = i.item_id
+             WHERE i.item_id = ANY ($1::text[])
+            """, [claimed.map(\.key)], context: "render items")
+        var pending: [(id: String, text: String, hash: String, template: String)] = []
+        for row in 0..<rows.rowCount {
+            guard let id = rows.string(row, 0), let hash = rows.string(row, 2), let template = rows.string(row, 3) else { continue }
+            let text = rows.string(row, 1) ?? ""
+            // Same text, model and template as the stored vector: nothing to do.
+            if rows.string(row, 4) == hash && rows.string(row, 5) == embedder.modelName && rows.string(row, 6) == template {
+                context.stats.add("items_unchanged")
+                continue
+            }
+            pending.append((id, text, hash, template))
+        }
+        let nonEmpty = pending.filter { !$0.text.isEmpty }
+        let vectors = Dictionary(uniqueKeysWithValues: zip(nonEmpty.map(\.id), embedder.embed(nonEmpty.map(\.text))))
+        try db.transaction {
+            try db.query("""
+                CREATE TEMP TABLE IF NOT EXISTS genre_item_vectors (item_id text, model text, template_version text, dims int,
+                  embedding real[], content_hash text, note text) ON COMMIT DELETE ROWS
+                """)
+            try db.copyIn("COPY genre_item_vectors FROM STDIN (FORMAT binary)") { stream in
+                for item in pending {
+                    stream.encoder.beginRow(fieldCount: 7)
+                    stream.encoder.appendText(item.id)
+                    stream.encoder.appendText(embedder.modelName)
+                    stream.encoder.appendText(item.template)
+                    stream.encoder.appendInt32(Int32(embedder.dimensions))
+                    if let vector = vectors[item.id] { stream.encoder.appendFloatArray(vector) } else { stream.encoder.appendNull() }
+                    stream.encoder.appendText(item.hash)
+                    if vectors[item.id] == nil { stream.encoder.appendText("rendered text is empty: fill the fields named by setting embedding.template") } else { stream.encoder.appendNull() }
+                    try stream.flushIfFull()
+                }
+            }
+            try db.query("""
+                INSERT INTO genre.item_embeddings (item_id, model, template_version, dims, embedding, content_hash, note, embedded_at)
+                SELECT v.item_id, v.model, v.template_version, v.dims, v.embedding, v.content_hash, v.note, now()
+                  FROM genre_item_vectors v JOIN genre.items i USING (item_id)
+                ON CONFLICT (item_id) DO UPDATE SET model = EXCLUDED.model, template_version = EXCLUDED.template_version,
+                  dims = EXCLUDED.dims, embedding = EXCLUDED.embedding, content_hash = EXCLUDED.content_hash,
+                  note = EXCLUDED.note, embedded_at = EXCLUDED.embedded_at
+                """)
+            try complete(db, queue: "items", claimed)
+        }
+        context.stats.add("items_embedded", nonEmpty.count)
+        return claimed.count
+    }
+
+    /// Claims and embeds a batch of search/comment texts; returns how many were claimed.
+    func embedEventTexts(_ db: PostgresConnection, _ embedder: SentenceEmbedder) throws -> Int {
+        let claimed = try claim(db, queue: "event_texts")
+        guard !claimed.isEmpty else { return 0 }
+        let rows = try db.query("""
+            SELECT e.id, e.user_id, e.event_type, e.text, genre._text_hash(e.text)
+              FROM genre.events e WHERE e.id = ANY ($1::bigint[]) AND e.text IS NOT NULL AND btrim(e.text) <> ''
+            """, ["{" + claimed.map(\.key).filter { Int64($0) != nil }.joined(separator: ",") + "}"], context: "read event texts")
+        let events = (0..<rows.rowCount).compactMap { row -> (id: String, user: String, type: String, text: String, hash: String)? in
+            guard let id = rows.string(row, 0), let user = rows.string(row, 1), let type = rows.string(row, 2),
+                  let text = rows.string(row, 3), let hash = rows.string(row, 4) else { return nil }
+            return (id, user, type, text, hash)
+        }
+        let vectors = embedder.embed(events.map(\.text))
+        try db.transaction {
+            try db.query("""
+                CREATE TEMP TABLE IF NOT EXISTS genre_text_vectors (event_id bigint, user_id text, event_type text, model text, dims int,
+                  embedding real[], content_hash text) ON COMMIT DELETE ROWS
+                """)
+            try db.copyIn("COPY genre_text_vectors FROM STDIN (FORMAT binary)") { stream in
+                for (event, vector) in zip(events, vectors) {
+                    stream.encoder.beginRow(fieldCount: 7)
+                    stream.encoder.appendInt64(Int64(event.id) ?? 0)
+                    stream.encoder.appendText(event.user)
+                    stream.encoder.appendText(event.type)
+                    stream.encoder.appendText(embedder.modelName)
+                    stream.encoder.appendInt32(Int32(embedder.dimensions))
+                    stream.encoder.appendFloatArray(vector)
+                    stream.encoder.appendText(event.hash)
+                    try stream.flushIfFull()
+                }
+            }
+            try db.query("""
+                INSERT INTO genre.event_text_embeddings (event_id, user_id, event_type, model, dims, embedding, content_hash)
+                SELECT v.* FROM genre_text_vectors v JOIN genre.events e ON e.id = v.event_id
+                ON CONFLICT (event_id) DO UPDATE SET model = EXCLUDED.model, dims = EXCLUDED.dims, embedding = EXCLUDED.embedding,
+                  content_hash = EXCLUDED.content_hash, embedded_at = now()
+                """)
+            try complete(db, queue: "event_texts", claimed)
+        }
+        context.stats.add("event_texts_embedded", events.count)
+        return claimed.count
+    }
+
+    func claim(_ db: PostgresConnection, queue: String) throws -> [(key: String, version: Int)] {
+        let rows = try db.query("SELECT work_key, version FROM genre._claim($1, $2, $3, $4, $5)",
+                                [queue, context.workerID, batchSize, settings.leaseSeconds, settings.maxAttempts])
+        return (0..<rows.rowCount).compactMap { row in
+            guard let key = rows.string(row, 0), let version = try? rows.int(row, 1) else { return nil }
+            return (key, version)
+        }
+    }
+
+    func complete(_ db: PostgresConnection, queue: String, _ claimed: [(key: String, version: Int)]) throws {
+        try db.query("SELECT genre._complete_many($1, $2::text[], $3::bigint[])",
+                     [queue, claimed.map(\.key), "{" + claimed.map { String($0.version) }.joined(separator: ",") + "}"])
+    }
+}
