@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The fault suite (`make test-faults`, also run by `make test`): while a producer inserts and deletes
-# events, two daemons run side by side, get SIGKILLed again and again and restarted, and PostgreSQL itself
+# events and edits item descriptions, two daemons (with the language model embedding items) run side by side, get SIGKILLed again and again and restarted, and PostgreSQL itself
 # is restarted under them. Then SQL checks that every event is reflected exactly once, every user has
 # fresh recommendations that exclude what they already saw, no claim is stuck and nothing was dead-lettered.
 # Bounded: about 60-90 s.
@@ -40,6 +40,9 @@ producer() {
         SELECT 'u' || (random() * 299)::int, 'i' || (1 + (random() * 399)::int),
                (ARRAY['view', 'click', 'like', 'purchase', 'dislike'])[1 + (random() * 4)::int]
           FROM generate_series(1, 200)" >/dev/null 2>&1; do sleep 0.2; done
+    if [ $((batch % 25)) -eq 0 ]; then
+      until psql -X -q "$URL" -c "UPDATE genre.items SET description = 'Edited in batch $batch' WHERE item_id IN (SELECT item_id FROM genre.items ORDER BY random() LIMIT 20)" >/dev/null 2>&1; do sleep 0.2; done
+    fi
     if [ $((batch % 10)) -eq 0 ]; then
       until psql -X -q "$URL" -c "DELETE FROM genre.events WHERE id IN (SELECT id FROM genre.events ORDER BY random() LIMIT 50)" >/dev/null 2>&1; do sleep 0.2; done
     fi
@@ -67,7 +70,7 @@ wait "$PRODUCER"
 
 # Let the survivors catch up by themselves (at most 120 s).
 for _ in $(seq 1 240); do
-  idle=$(q "SELECT events_pending = 0 AND users_queued = 0 FROM genre.status()" 2>/dev/null || echo f)
+  idle=$(q "SELECT events_pending = 0 AND users_queued = 0 AND items_to_embed = 0 FROM genre.status()" 2>/dev/null || echo f)
   [ "$idle" = "t" ] && break
   sleep 0.5
 done
@@ -101,6 +104,10 @@ check "every user's list was computed after their last event" "
   JOIN (SELECT user_id, min(computed_at) AS computed FROM genre.recommendations GROUP BY 1) r USING (user_id)
   WHERE r.computed < e.last_event"
 check "nothing was dead-lettered" "SELECT count(*) = 0 FROM genre.dead_letters"
+check "every item has exactly one vector, of its current text and template" "
+  SELECT count(*) = 0 FROM genre.items i LEFT JOIN genre.item_embeddings e USING (item_id)
+  WHERE e.item_id IS NULL OR e.embedding IS NULL OR cardinality(e.embedding) <> 384
+     OR e.content_hash <> genre._text_hash(genre.render_item_text(i)) OR e.template_version <> genre._template_version()"
 check "a model was built" "SELECT count(*) > 0 FROM genre.model_builds"
 
 # Graceful shutdown: SIGTERM, both gone within 10 s, and their workers marked stopped.

@@ -16,7 +16,10 @@ public final class EmbeddingWorker: @unchecked Sendable {
     var modelFailure: (message: String, at: Date)?
     var settings = DaemonSettings()
     var needsSweep = true
-    let batchSize = 256
+    /// Small enough that a batch finishes well inside a short lease even on a slow machine (a claim that
+    /// outlives its lease is taken by another daemon and counts as a failed attempt), large enough to keep
+    /// the matrix products efficient.
+    let batchSize = 32
 
     public init(context: DaemonContext, loadModel: @escaping () throws -> SentenceEmbedder = { try SentenceEmbedder.pinned() }) {
         self.context = context
@@ -103,7 +106,8 @@ public final class EmbeddingWorker: @unchecked Sendable {
             pending.append((id, text, hash, template))
         }
         let nonEmpty = pending.filter { !$0.text.isEmpty }
-        let vectors = Dictionary(uniqueKeysWithValues: zip(nonEmpty.map(\.id), embedder.embed(nonEmpty.map(\.text))))
+        let vectors = Dictionary(uniqueKeysWithValues: zip(nonEmpty.map(\.id), try embedKeepingLease(db, embedder, nonEmpty.map(\.text),
+                                                                                                      queue: "items", claimed: claimed)))
         try db.transaction {
             try db.query("""
                 CREATE TEMP TABLE IF NOT EXISTS genre_item_vectors (item_id text, model text, template_version text, dims int,
@@ -149,7 +153,7 @@ public final class EmbeddingWorker: @unchecked Sendable {
                   let text = rows.string(row, 3), let hash = rows.string(row, 4) else { return nil }
             return (id, user, type, text, hash)
         }
-        let vectors = embedder.embed(events.map(\.text))
+        let vectors = try embedKeepingLease(db, embedder, events.map(\.text), queue: "event_texts", claimed: claimed)
         try db.transaction {
             try db.query("""
                 CREATE TEMP TABLE IF NOT EXISTS genre_text_vectors (event_id bigint, user_id text, event_type text, model text, dims int,
@@ -178,6 +182,23 @@ public final class EmbeddingWorker: @unchecked Sendable {
         }
         context.stats.add("event_texts_embedded", events.count)
         return claimed.count
+    }
+
+    /// Embeds in slices of 8, extending the batch's lease whenever a third of it has passed, so a slow
+    /// machine never loses the work to another daemon half-way (which would count as a failed attempt).
+    func embedKeepingLease(_ db: PostgresConnection, _ embedder: SentenceEmbedder, _ texts: [String], queue: String,
+                           claimed: [(key: String, version: Int)]) throws -> [[Float]] {
+        var vectors: [[Float]] = []
+        vectors.reserveCapacity(texts.count)
+        var extended = Date()
+        for start in stride(from: 0, to: texts.count, by: 8) {
+            vectors += embedder.embed(Array(texts[start..<min(start + 8, texts.count)]))
+            if Date().timeIntervalSince(extended) > settings.leaseSeconds / 3 {
+                try db.query("SELECT genre._extend($1, $2, $3::text[], $4)", [queue, context.workerID, claimed.map(\.key), settings.leaseSeconds])
+                extended = Date()
+            }
+        }
+        return vectors
     }
 
     func claim(_ db: PostgresConnection, queue: String) throws -> [(key: String, version: Int)] {

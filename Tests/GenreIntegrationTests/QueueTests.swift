@@ -30,13 +30,13 @@ struct QueueTests {
         #expect(try claim(other, worker: "b", batch: 25).isEmpty, "claimed work is leased, not handed out again")
     }
 
-    @Test("work whose lease expired is claimed again")
+    @Test("work whose lease expired is released with a backoff and claimed again")
     func leaseExpiry() throws {
         let (_, c) = try seeded(users: 1)
         #expect(try claim(c, worker: "dead", batch: 10, lease: 0.2) == ["u1"])
         #expect(try claim(c, worker: "alive", batch: 10).isEmpty)
-        try eventually("the lease to expire") { try claim(c, worker: "alive", batch: 10) == ["u1"] }
-        #expect(try c.scalar("SELECT attempts::text FROM genre.work_queue") == "2")
+        try eventually("the lease to expire and its 1 s backoff to pass", timeout: 10) { try claim(c, worker: "alive", batch: 10) == ["u1"] }
+        #expect(try c.scalar("SELECT attempts || ' ' || lease_expiries || ' ' || claimed_by FROM genre.work_queue") == "2 1 alive")
     }
 
     @Test("completing an old version keeps a user whose events changed meanwhile")
@@ -71,8 +71,9 @@ struct QueueTests {
     @Test("work whose lease keeps expiring is dead-lettered instead of looping forever")
     func poisonedWork() throws {
         let (_, c) = try seeded(users: 1)
-        try c.query("UPDATE genre.work_queue SET attempts = 3, claimed_until = clock_timestamp() - interval '1 s'")
+        try c.query("UPDATE genre.work_queue SET lease_expiries = 8, claimed_until = clock_timestamp() - interval '1 s'")
         #expect(try claim(c, worker: "w", batch: 5, maxAttempts: 3).isEmpty)
-        #expect(try c.scalar("SELECT error FROM genre.dead_letters")?.contains("lease expired 3 times") == true)
+        #expect(try c.scalar("SELECT error FROM genre.dead_letters")?.contains("lease expired 9 times") == true)
+        #expect(try c.count("SELECT count(*) FROM genre.work_queue") == 0)
     }
 }

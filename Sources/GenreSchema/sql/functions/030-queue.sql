@@ -32,18 +32,25 @@ CREATE OR REPLACE FUNCTION genre._claim(p_queue text, p_worker text, p_batch int
 RETURNS TABLE (work_key text, version bigint, attempts integer)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  -- Work whose lease expired too often (its daemon keeps dying on it) goes to the dead letters.
+  -- Work whose worker died or hung is released, counted, and sent to the back of the line with a short
+  -- backoff, so the same rows are not always the ones in flight when daemons keep restarting. A daemon
+  -- dying is usually not the work's fault, so only 3 × max_attempts lost leases (a row that keeps
+  -- killing its workers) send it to the dead letters.
+  UPDATE genre.work_queue q
+     SET claimed_by = NULL, claimed_until = NULL, lease_expiries = q.lease_expiries + 1,
+         available_at = clock_timestamp() + make_interval(secs => least(60, power(2, q.lease_expiries)))
+   WHERE (q.queue, q.work_key) IN (SELECT p.queue, p.work_key FROM genre.work_queue p
+                                    WHERE p.queue = p_queue AND p.claimed_until < clock_timestamp()
+                                    FOR UPDATE SKIP LOCKED);
+  -- (A separate statement: one statement cannot both update a row and then delete that new version.)
   WITH poisoned AS (
     DELETE FROM genre.work_queue q
-     WHERE (q.queue, q.work_key) IN (SELECT p.queue, p.work_key FROM genre.work_queue p
-                                      WHERE p.queue = p_queue AND p.claimed_until < clock_timestamp()
-                                        AND p.attempts >= p_max_attempts
-                                      FOR UPDATE SKIP LOCKED)
-    RETURNING q.work_key, q.attempts, q.last_error
+     WHERE q.queue = p_queue AND q.claimed_by IS NULL AND q.lease_expiries >= 3 * p_max_attempts
+    RETURNING q.work_key, q.attempts, q.lease_expiries
   )
   INSERT INTO genre.dead_letters (queue, work_key, attempts, error)
   SELECT p_queue, p.work_key, p.attempts,
-         coalesce(p.last_error, 'lease expired ' || p.attempts || ' times: the worker died or hung on this work')
+         'lease expired ' || p.lease_expiries || ' times: the worker died or hung on this work every time it tried'
     FROM poisoned p;
 
   RETURN QUERY
@@ -60,7 +67,20 @@ BEGIN
   RETURNING q.work_key, q.version, q.attempts;
 END $$;
 COMMENT ON FUNCTION genre._claim(text, text, integer, double precision, integer) IS
-  'Internal: claims up to p_batch ready items of a queue for p_worker with a lease (FOR UPDATE SKIP LOCKED); dead-letters work whose lease expired too often.';
+  'Internal: claims up to p_batch ready items of a queue for p_worker with a lease (FOR UPDATE SKIP LOCKED); releases expired claims with a backoff and dead-letters work that lost 3 × max_attempts leases.';
+
+-- Keeps a long piece of work from being taken over: pushes the lease of the worker's claims forward.
+CREATE OR REPLACE FUNCTION genre._extend(p_queue text, p_worker text, p_keys text[], p_lease_seconds double precision)
+RETURNS integer LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE v_count integer;
+BEGIN
+  UPDATE genre.work_queue SET claimed_until = clock_timestamp() + make_interval(secs => p_lease_seconds)
+   WHERE queue = p_queue AND claimed_by = p_worker AND work_key = ANY (p_keys);
+  GET DIAGNOSTICS v_count = ROW_COUNT;
+  RETURN v_count;
+END $$;
+COMMENT ON FUNCTION genre._extend(text, text, text[], double precision) IS
+  'Internal: extends the lease of work a worker still holds (long batches call it as they go).';
 
 -- Done: drop the row unless the work was requested again meanwhile; then just release the claim.
 CREATE OR REPLACE FUNCTION genre._complete(p_queue text, p_key text, p_version bigint)

@@ -93,7 +93,8 @@ CREATE TABLE genre.work_queue (
     version        bigint      NOT NULL DEFAULT 1,
     enqueued_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
     available_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
-    attempts       integer     NOT NULL DEFAULT 0,
+    attempts       integer     NOT NULL DEFAULT 0,   -- claims so far
+    lease_expiries integer     NOT NULL DEFAULT 0,   -- claims lost because the worker died or hung
     claimed_by     text,
     claimed_until  timestamptz,
     last_error     text,
