@@ -18,6 +18,9 @@ public struct DaemonSettings: Sendable, Equatable {
     public var maxAttempts = 5
     public var embeddingEnabled = true
     public var contentWeight: Float = 0.5
+    public var blend = BlendWeights.defaults
+    public var interestTextWeight = 3.0
+    public var interestHalfLifeDays = 90.0
     /// Hash of every setting whose change requires a rebuild or re-rank; a build records the one it used.
     public var modelFingerprint = ""
 
@@ -53,6 +56,15 @@ public struct DaemonSettings: Sendable, Equatable {
             case "queue.max_attempts": settings.maxAttempts = number.map { Int($0) } ?? settings.maxAttempts
             case "embedding.enabled": settings.embeddingEnabled = text == "true"
             case "similar.content_weight": settings.contentWeight = number.map { Float($0) } ?? settings.contentWeight
+            case "blend.weights":
+                if let data = text.data(using: .utf8), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+                    func weight(_ key: String, _ fallback: Float) -> Float { (object[key] as? NSNumber)?.floatValue ?? fallback }
+                    settings.blend = BlendWeights(cooccurrence: weight("cooccurrence", settings.blend.cooccurrence),
+                                                  content: weight("content", settings.blend.content),
+                                                  popularity: weight("popularity", settings.blend.popularity))
+                }
+            case "interest.text_weight": settings.interestTextWeight = number ?? settings.interestTextWeight
+            case "interest.half_life_days": settings.interestHalfLifeDays = number ?? settings.interestHalfLifeDays
             default: break
             }
         }

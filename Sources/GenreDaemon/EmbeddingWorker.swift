@@ -179,6 +179,8 @@ public final class EmbeddingWorker: @unchecked Sendable {
                   content_hash = EXCLUDED.content_hash, embedded_at = now()
                 """)
             try complete(db, queue: "event_texts", claimed)
+            // Their authors' interests changed: refresh their lists (the real-time path reads the new vectors).
+            try db.query("SELECT genre._enqueue('users', $1::text[])", [Array(Set(events.map(\.user)))])
         }
         context.stats.add("event_texts_embedded", events.count)
         return claimed.count

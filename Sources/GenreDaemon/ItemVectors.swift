@@ -1,17 +1,14 @@
 import Foundation
 import GenrePostgres
+import GenreRecommend
 
-/// Item embeddings read into the model's index space: row i is item i's vector, zero where it has none.
-struct ItemVectors {
-    var values: [Float]
-    var present: [Bool]
-    var dims: Int
-
-    static func load(_ connection: PostgresConnection, itemIndex: [String: Int32]) throws -> ItemVectors {
+/// Reads genre.item_embeddings into the models' index space (row i is item i's vector).
+enum ItemVectors {
+    static func load(_ connection: PostgresConnection, itemIndex: [String: Int32]) throws -> ItemVectorTable {
         let rows = try connection.query("SELECT item_id, dims, embedding::text FROM genre.item_embeddings WHERE embedding IS NOT NULL")
         let dims = rows.rowCount > 0 ? (try rows.int(0, 1) ?? 0) : 0
-        var vectors = ItemVectors(values: [Float](repeating: 0, count: itemIndex.count * dims),
-                                  present: [Bool](repeating: false, count: itemIndex.count), dims: dims)
+        var vectors = ItemVectorTable(values: [Float](repeating: 0, count: itemIndex.count * dims),
+                                      present: [Bool](repeating: false, count: itemIndex.count), dims: dims)
         for row in 0..<rows.rowCount {
             guard let id = rows.string(row, 0), let item = itemIndex[id], try rows.int(row, 1) == dims else { continue }
             var column = 0
@@ -31,5 +28,24 @@ struct ItemVectors {
             vectors.present[Int(item)] = parsed
         }
         return vectors
+    }
+
+    /// Every user's embedded search and comment texts, newest first per user (at most `perUser` each).
+    static func loadTexts(_ connection: PostgresConnection, user: String? = nil, perUser: Int = 50) throws -> [String: [UserInterest.TextEvent]] {
+        let rows = try connection.query("""
+            SELECT user_id, event_type, text, at, embedding::text, dims FROM (
+              SELECT t.user_id, t.event_type, e.text, extract(epoch FROM e.occurred_at)::float8 AS at, t.embedding, t.dims,
+                     row_number() OVER (PARTITION BY t.user_id ORDER BY e.occurred_at DESC, e.id DESC) AS n
+                FROM genre.event_text_embeddings t JOIN genre.events e ON e.id = t.event_id
+               WHERE $1::text IS NULL OR t.user_id = $1) x
+             WHERE n <= $2
+            """, [user, perUser], context: "read text interests")
+        var texts: [String: [UserInterest.TextEvent]] = [:]
+        for row in 0..<rows.rowCount {
+            guard let id = rows.string(row, 0), let event = rows.string(row, 1), let text = rows.string(row, 2),
+                  let dims = try rows.int(row, 5), let vector = rows.string(row, 4).flatMap({ parseFloatArray($0, expecting: dims) }) else { continue }
+            texts[id, default: []].append(.init(text: text, event: event, at: try rows.double(row, 3) ?? 0, vector: vector))
+        }
+        return texts
     }
 }

@@ -61,12 +61,14 @@ struct ModelBuilder {
                 }
             }
         }
-        let content = try timed("content") { () throws -> [[ContentSimilarity.Neighbor]] in
-            let vectors = try ItemVectors.load(connection, itemIndex: data.itemIndex)
-            guard vectors.present.contains(true) else { return [] }
+        let vectors = try timed("load_vectors") { try ItemVectors.load(connection, itemIndex: data.itemIndex) }
+        let texts = try timed("load_texts") { try ItemVectors.loadTexts(connection) }
+        let content = timed("content") { () -> [[ContentSimilarity.Neighbor]] in
+            guard !vectors.isEmpty else { return [] }
             return ContentSimilarity.neighbors(vectors: vectors.values, present: vectors.present, dims: vectors.dims,
                                                k: settings.neighborsPerItem)
         }
+        let snapshot = ModelSnapshot(buildID: 0, catalog: catalog, itemIndex: data.itemIndex, recommender: recommender, vectors: vectors)
         let similar = SimilarItems.blend(cooccurrence: cooccurrence.neighbors, content: content, contentWeight: settings.contentWeight)
         let contentWeight = settings.contentWeight
         _ = try timed("write_neighbors") {
@@ -93,17 +95,23 @@ struct ModelBuilder {
         let refresh = try timed("refresh_users") {
             try ResultWriter.replace(.recommendations, columns: RecommendationRows.copyColumns, carrySince: data.readAtText,
                                      completing: data.queue, on: connection) { generation, stream in
-                let chunks = Self.chunks(data.groups.count)
-                let weights = settings.eventWeights, historyItems = settings.historyItems
-                let storedK = settings.storedK, excludeSeen = settings.excludeSeen
+                // Everyone with item events, plus users known only by what they searched or wrote.
+                let known = Set(data.userIDs)
+                let textOnly = texts.keys.filter { !known.contains($0) }.sorted()
+                let users = data.userIDs + textOnly
+                let chunks = Self.chunks(users.count)
+                let hybrid = snapshot.hybrid(settings)
                 try orderedPipeline(count: chunks.count, produce: { chunk in
                     var scratch = CooccurrenceRecommender.Scratch(itemCount: catalog.ids.count, anchors: recommender.anchorsPerItem)
                     var encoder = BinaryCopyEncoder(capacity: 1 << 16, header: false)
                     for user in chunks[chunk] {
-                        let history = UserHistory(entries: UserHistory.entries(from: data.groups[user], weights: weights),
-                                                  limit: historyItems)
-                        let list = recommender.recommend(history, k: storedK, excludeSeen: excludeSeen, scratch: &scratch)
-                        RecommendationRows.encode(list, user: data.userIDs[user], generation: generation, catalog: catalog, into: &encoder)
+                        let groups = user < data.groups.count ? data.groups[user] : []
+                        let history = UserHistory(entries: UserHistory.entries(from: groups, weights: settings.eventWeights),
+                                                  limit: settings.historyItems)
+                        let interest = snapshot.interest(history, texts: texts[users[user]] ?? [], settings: settings)
+                        let list = hybrid.recommend(history, interest: interest, k: settings.storedK,
+                                                    excludeSeen: settings.excludeSeen, scratch: &scratch)
+                        RecommendationRows.encode(list, user: users[user], generation: generation, catalog: catalog, into: &encoder)
                     }
                     return encoder.bytes
                 }, consume: { try stream.send(rows: $0) })
@@ -116,7 +124,7 @@ struct ModelBuilder {
             + timings.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(String(format: "%.3f", $0.value))" }.joined(separator: ",") + "}}"
         let recorded = try connection.query("""
             INSERT INTO genre.model_builds (model, started_at, worker_id, users, items, interactions, events_seen, details)
-            VALUES ('cooccurrence+popularity+content', $1::timestamptz, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id
+            VALUES ('hybrid: cooccurrence+content+popularity', $1::timestamptz, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id
             """, [startedAt, workerID, matrix.userCount, matrix.itemCount, matrix.nonZeroCount, Int(data.eventsSeen), details])
         let buildID = Int64(try recorded.int(0, 0) ?? 0)
         let report = Report(buildID: buildID, users: matrix.userCount, items: matrix.itemCount, interactions: matrix.nonZeroCount,
@@ -125,6 +133,6 @@ struct ModelBuilder {
             "genre.build_id": "\(buildID)", "genre.users": "\(matrix.userCount)", "genre.items": "\(matrix.itemCount)",
             "genre.interactions": "\(matrix.nonZeroCount)", "genre.rows": "\(rows)",
         ])
-        return (ModelSnapshot(buildID: buildID, catalog: catalog, itemIndex: data.itemIndex, recommender: recommender), report)
+        return (ModelSnapshot(buildID: buildID, catalog: catalog, itemIndex: data.itemIndex, recommender: recommender, vectors: vectors), report)
     }
 }

@@ -8,6 +8,17 @@ public struct ModelSnapshot: Sendable {
     public let catalog: ItemCatalog
     public let itemIndex: [String: Int32]
     public let recommender: CooccurrenceRecommender
+    /// Item vectors (empty table when nothing is embedded yet), for content scores and interests.
+    public let vectors: ItemVectorTable
+
+    func hybrid(_ settings: DaemonSettings) -> HybridRecommender {
+        HybridRecommender(base: recommender, vectors: vectors, weights: settings.blend)
+    }
+
+    func interest(_ history: UserHistory, texts: [UserInterest.TextEvent], settings: DaemonSettings) -> UserInterest? {
+        UserInterest.build(history: history, vectors: vectors, texts: texts, textWeight: settings.interestTextWeight,
+                           halfLifeDays: settings.interestHalfLifeDays)
+    }
 }
 
 /// The current snapshot, shared between the trainer (which replaces it) and the real-time worker.

@@ -32,6 +32,7 @@ enum SnapshotLoader {
         }
         let recommender = CooccurrenceRecommender(cooccurrence: CooccurrenceModel(neighbors: neighbors),
                                                   popularity: PopularityModel(ranked: ranked))
-        return ModelSnapshot(buildID: buildID, catalog: catalog, itemIndex: index, recommender: recommender)
+        return ModelSnapshot(buildID: buildID, catalog: catalog, itemIndex: index, recommender: recommender,
+                             vectors: try ItemVectors.load(connection, itemIndex: index))
     }
 }

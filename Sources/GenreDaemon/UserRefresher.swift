@@ -2,7 +2,8 @@ import GenrePostgres
 import GenreRecommend
 
 /// The real-time path for one user: read their events (the table is the truth, not the aggregate, so an
-/// event committed a millisecond ago counts), score with the current snapshot, replace their rows.
+/// event committed a millisecond ago counts) and their embedded search/comment texts, build their interest
+/// vector, blend co-occurrence, content and popularity with the current snapshot, replace their rows.
 struct UserRefresher {
     func refresh(user: String, snapshot: ModelSnapshot, settings: DaemonSettings, on connection: PostgresConnection) throws -> Int {
         let rows = try connection.query("""
@@ -19,7 +20,11 @@ struct UserRefresher {
                                 explicitWeight: try rows.double(row, 3) ?? 0, lastAt: try rows.double(row, 4) ?? 0))
         }
         let history = UserHistory(entries: UserHistory.entries(from: groups, weights: settings.eventWeights), limit: settings.historyItems)
-        let list = snapshot.recommender.recommend(history, k: settings.storedK, excludeSeen: settings.excludeSeen)
+        let texts = try ItemVectors.loadTexts(connection, user: user)[user] ?? []
+        let interest = snapshot.interest(history, texts: texts, settings: settings)
+        var scratch = CooccurrenceRecommender.Scratch(itemCount: snapshot.catalog.ids.count, anchors: snapshot.recommender.anchorsPerItem)
+        let list = snapshot.hybrid(settings).recommend(history, interest: interest, k: settings.storedK,
+                                                       excludeSeen: settings.excludeSeen, scratch: &scratch)
         let written = try connection.query("SELECT genre._write_user_recommendations($1, $2::jsonb)",
                                            [user, RecommendationRows.jsonArray(list, catalog: snapshot.catalog)],
                                            context: "write recommendations of one user")

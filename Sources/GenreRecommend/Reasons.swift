@@ -35,18 +35,28 @@ public enum Reasons {
     }
 
     public static func json(for row: Recommendation, catalog: ItemCatalog) -> String {
-        var out = "{\"strategies\":{\"\(row.strategy.rawValue)\":1}"
-        switch row.strategy {
-        case .cooccurrence:
+        let shares = row.shares.isEmpty ? [row.strategy: Float(1)] : row.shares
+        var out = "{\"strategies\":{" + shares.sorted { $0.key < $1.key }
+            .map { "\"\($0.key.rawValue)\":\(JSONText.number(Double($0.value)))" }.joined(separator: ",") + "}"
+        if !row.anchors.isEmpty {
             out += ",\"because\":["
             out += row.anchors.map { anchor in
                 "{\"item_id\":\(JSONText.quote(catalog.ids[Int(anchor.item)])),\"title\":\(JSONText.quote(catalog.name(anchor.item))),"
                     + "\"event\":\(JSONText.quote(anchor.event)),\"share\":\(JSONText.number(Double(anchor.share)))}"
             }.joined(separator: ",")
             out += "]"
-        case .popularity:
-            out += ",\"users\":\(row.users)"
         }
+        if let anchor = row.contentAnchor {
+            switch anchor.kind {
+            case .text(let text):
+                out += ",\"similar_to\":{\"text\":\(JSONText.quote(text)),\"event\":\(JSONText.quote(anchor.event)),"
+            case .item(let item):
+                out += ",\"similar_to\":{\"item_id\":\(JSONText.quote(catalog.ids[Int(item)])),\"title\":\(JSONText.quote(catalog.name(item))),"
+                    + "\"event\":\(JSONText.quote(anchor.event)),"
+            }
+            out += "\"similarity\":\(JSONText.number(Double(anchor.similarity)))}"
+        }
+        if shares[.popularity] != nil { out += ",\"users\":\(row.users)" }
         out += ",\"summary\":\(JSONText.quote(summary(for: row, catalog: catalog)))}"
         return out
     }
@@ -63,10 +73,28 @@ public enum Reasons {
                 let secondVerb = second.event == first.event ? "" : verb(for: second.event) + " "
                 sentence += " and \(secondVerb)\(catalog.name(second.item))"
             }
+            if let anchor = row.contentAnchor, case .text(let text) = anchor.kind {
+                sentence += "; close to " + textPhrase(text, event: anchor.event)
+            }
             return sentence
+        case .content:
+            guard let anchor = row.contentAnchor else { return "Close to your interests" }
+            switch anchor.kind {
+            case .text(let text):
+                return "Matches " + textPhrase(text, event: anchor.event)
+            case .item(let item):
+                return "Similar to \(catalog.name(item)), which you \(verb(for: anchor.event))"
+            }
         case .popularity:
             return row.users == 1 ? "Popular: 1 person chose it recently" : "Popular: \(row.users) people chose it recently"
         }
+    }
+
+    /// "your search 'space opera'", "your comment 'loved the ending'" (long texts shortened).
+    static func textPhrase(_ text: String, event: String) -> String {
+        let short = text.count > 60 ? String(text.prefix(57)) + "…" : text
+        let noun = event == "search" ? "search" : (event == "comment" ? "comment" : event)
+        return "your \(noun) '\(short)'"
     }
 
     /// Reasons for one row of genre.item_neighbors: each strategy's share of the score, the raw scores

@@ -1,7 +1,18 @@
 /// Which model put an item on a list.
-public enum Strategy: String, Sendable, CaseIterable {
+public enum Strategy: String, Sendable, CaseIterable, Comparable {
     case cooccurrence
+    case content
     case popularity
+
+    public static func < (a: Strategy, b: Strategy) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// The source of a user's interest closest to a recommended item (their search text, or an item they
+/// chose), which explains its content score.
+public struct ContentAnchor: Sendable, Equatable {
+    public var kind: UserInterest.Source.Kind
+    public var event: String
+    public var similarity: Float
 }
 
 /// A history item that pulled a recommendation up, and which part of its score it explains.
@@ -22,4 +33,7 @@ public struct Recommendation: Sendable, Equatable {
     public var anchors: [Anchor]
     /// For popularity rows: how many users interacted positively.
     public var users: Int
+    /// Each strategy's share of the blended score (empty for single-strategy rows: then `strategy` is 1).
+    public var shares: [Strategy: Float] = [:]
+    public var contentAnchor: ContentAnchor? = nil
 }

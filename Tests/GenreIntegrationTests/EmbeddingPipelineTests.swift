@@ -112,6 +112,41 @@ struct EmbeddingPipelineTests {
     }
 }
 
+extension EmbeddingPipelineTests {
+    @Test("cold start: after one search, content recommendations appear, explained by the search",
+          .enabled(if: modelReady))
+    func searchColdStart() throws {
+        let db = try TestDatabase.create()
+        let c = try db.connect()
+        try c.query("""
+            INSERT INTO genre.items (item_id, title, category) VALUES
+              ('space-1', 'A space opera about rebels fighting a galactic empire', 'film'),
+              ('space-2', 'Interstellar war between starship fleets and an evil emperor', 'film'),
+              ('bake-1', 'Baking sourdough bread with a wild yeast starter', 'cooking'),
+              ('bake-2', 'Kneading dough and proofing loaves for crusty bread', 'cooking'),
+              ('garden', 'Growing tomatoes on a sunny balcony', 'garden')
+            """)
+        // Some behaviour, so there is a model and popular items, none of it about space.
+        try c.query("INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('a', 'bake-1', 'purchase'), ('a', 'bake-2', 'like'), ('b', 'garden', 'like')")
+        try c.query("SELECT genre.set('daemon.poll_interval_seconds', 0.2)")
+        let (context, thread) = startDaemon(db)
+        defer { try? stop(context, thread) }
+        try eventually("a model that saw the item vectors", timeout: 120) {
+            try c.scalar("SELECT (items_to_embed = 0 AND last_build_at IS NOT NULL)::text FROM genre.status()") == "true"
+                && c.count("SELECT count(*) FROM genre.similar_items('space-1', 1)") > 0
+        }
+        try c.query("INSERT INTO genre.events (user_id, event_type, text) VALUES ('stargazer', 'search', 'epic battles between spaceships')")
+        try eventually("the search to turn into content recommendations", timeout: 60) {
+            try c.scalar("SELECT item_id FROM genre.recommend('stargazer', 1)")?.hasPrefix("space") == true
+        }
+        let top = try c.query("SELECT item_id, reasons->>'summary', reasons->'similar_to'->>'text', reasons->'strategies' ? 'content' FROM genre.recommend('stargazer', 2)")
+        #expect((0..<top.rowCount).allSatisfy { top.string($0, 0)?.hasPrefix("space") == true }, "both space films first")
+        #expect(top.string(0, 1) == "Matches your search 'epic battles between spaceships'")
+        #expect(top.string(0, 2) == "epic battles between spaceships")
+        #expect(top.string(0, 3) == "t")
+    }
+}
+
 extension PostgresConnection {
     func double1(_ sql: String) throws -> Double { try query(sql).double(0, 0) ?? .nan }
 }
