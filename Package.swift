@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "GenreRecommend", dependencies: ["GenreSupport", "GenreLinearAlgebra"]),
         // Long-lived services that move rows between PostgreSQL and the models.
         .target(name: "GenreDaemon", dependencies: [
-            "GenrePostgres", "GenreSchema", "GenreRecommend", "GenreSupport", "GenreEmbedding",
+            "GenrePostgres", "GenreSchema", "GenreRecommend", "GenreSupport", "GenreEmbedding", "GenreLinearAlgebra",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "genre", dependencies: [

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import GenrePostgres
+import GenreLinearAlgebra
 import GenreSchema
 
 /// `genre run`: checks the schema, then runs the real-time worker, the trainer and the embedding worker on
@@ -30,6 +31,8 @@ public final class Daemon: Sendable {
 
     /// Runs until `context.shutdown` is triggered; returns once both services have stopped.
     public func run() {
+        // Every service parallelises its own work; OpenBLAS threads on top would only contend for two cores.
+        BLAS.setThreads(1)
         let group = DispatchGroup()
         let worker = RealtimeWorker(context: context)
         let trainer = context.trains ? Trainer(context: context) : nil

@@ -101,16 +101,26 @@ struct ModelBuilder {
                 let users = data.userIDs + textOnly
                 let chunks = Self.chunks(users.count)
                 let hybrid = snapshot.hybrid(settings)
-                try orderedPipeline(count: chunks.count, produce: { chunk in
+                // Scoring (a matrix-vector product per user for content) is the heavy side here: two producers.
+                try orderedPipeline(count: chunks.count, workers: 2, produce: { chunk in
                     var scratch = CooccurrenceRecommender.Scratch(itemCount: catalog.ids.count, anchors: recommender.anchorsPerItem)
                     var encoder = BinaryCopyEncoder(capacity: 1 << 16, header: false)
-                    for user in chunks[chunk] {
-                        let groups = user < data.groups.count ? data.groups[user] : []
-                        let history = UserHistory(entries: UserHistory.entries(from: groups, weights: settings.eventWeights),
-                                                  limit: settings.historyItems)
-                        let interest = snapshot.interest(history, texts: texts[users[user]] ?? [], settings: settings)
-                        let list = hybrid.recommend(history, interest: interest, k: settings.storedK,
-                                                    excludeSeen: settings.excludeSeen, scratch: &scratch)
+                    let histories = chunks[chunk].map { user in
+                        UserHistory(entries: UserHistory.entries(from: user < data.groups.count ? data.groups[user] : [],
+                                                                 weights: settings.eventWeights), limit: settings.historyItems)
+                    }
+                    let interests = zip(chunks[chunk], histories).map { user, history in
+                        snapshot.interest(history, texts: texts[users[user]] ?? [], settings: settings)
+                    }
+                    // The chunk's content scores in one matrix product.
+                    let withInterest = interests.indices.filter { interests[$0] != nil }
+                    let scores = vectors.scores(batch: withInterest.map { interests[$0]!.vector })
+                    var scoresByPosition: [Int: [Float]] = [:]
+                    for (position, row) in zip(withInterest, scores) { scoresByPosition[position] = row }
+                    for (position, user) in chunks[chunk].enumerated() {
+                        let list = hybrid.recommend(histories[position], interest: interests[position], k: settings.storedK,
+                                                    excludeSeen: settings.excludeSeen, scratch: &scratch,
+                                                    contentScores: scoresByPosition[position])
                         RecommendationRows.encode(list, user: users[user], generation: generation, catalog: catalog, into: &encoder)
                     }
                     return encoder.bytes

@@ -46,8 +46,10 @@ public struct HybridRecommender: Sendable {
         var anchors: [Anchor] = []
     }
 
+    /// - Parameter contentScores: the interest's cosine with every item when the caller computed them in a
+    ///   batch (full refresh); computed here otherwise.
     public func recommend(_ history: UserHistory, interest: UserInterest?, k: Int, excludeSeen: Bool,
-                          scratch: inout CooccurrenceRecommender.Scratch) -> [Recommendation] {
+                          scratch: inout CooccurrenceRecommender.Scratch, contentScores: [Float]? = nil) -> [Recommendation] {
         guard k > 0 else { return [] }
         let pool = max(2 * k, 50)
         var parts: [Int32: Parts] = [:]
@@ -58,7 +60,7 @@ public struct HybridRecommender: Sendable {
         // Content: cosine of the interest vector with every item, the user's best as 1.
         var content: [Float] = []
         if let interest, weights.content > 0, !vectors.isEmpty {
-            content = vectors.scores(interest.vector)
+            content = contentScores ?? vectors.scores(interest.vector)
             var best = TopK(k: pool)
             for item in 0..<vectors.count where vectors.present[item] && eligible(Int32(item)) && content[item] > 0 {
                 best.offer(Int32(item), content[item])

@@ -31,12 +31,29 @@ public struct ItemVectorTable: Sendable {
         values.withUnsafeBufferPointer { v in
             query.withUnsafeBufferPointer { q in
                 out.withUnsafeMutableBufferPointer { o in
-                    BLAS.gemm(m: count, n: 1, k: dims, a: v.baseAddress!, lda: dims, b: q.baseAddress!, ldb: 1,
-                              c: o.baseAddress!, ldc: 1)
+                    BLAS.gemv(m: count, n: dims, a: v.baseAddress!, lda: dims, x: q.baseAddress!, y: o.baseAddress!)
                 }
             }
         }
         return out
+    }
+
+    /// Cosines of many queries at once (one matrix product, so the catalogue is read once per batch
+    /// rather than once per query): result[q] = scores(queries[q]).
+    public func scores(batch queries: [[Float]]) -> [[Float]] {
+        guard !queries.isEmpty, count > 0, dims > 0 else { return queries.map { _ in [Float](repeating: 0, count: count) } }
+        let stacked = queries.flatMap { $0 }
+        precondition(stacked.count == queries.count * dims)
+        var out = [Float](repeating: 0, count: queries.count * count)
+        stacked.withUnsafeBufferPointer { q in
+            values.withUnsafeBufferPointer { v in
+                out.withUnsafeMutableBufferPointer { o in
+                    BLAS.gemm(m: queries.count, n: count, k: dims, a: q.baseAddress!, lda: dims, b: v.baseAddress!, ldb: dims,
+                              transposeB: true, c: o.baseAddress!, ldc: count)
+                }
+            }
+        }
+        return (0..<queries.count).map { Array(out[$0 * count..<($0 + 1) * count]) }
     }
 }
 

@@ -38,3 +38,29 @@ struct ContentSimilarityTests {
         #expect(blended[1].isEmpty)
     }
 }
+
+@Suite("item vector table scoring")
+struct ItemVectorTableTests {
+    @Test("matrix-vector and batched scores agree with the naive dot products")
+    func scoresAgree() {
+        var state: UInt64 = 42
+        func next() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int64(bitPattern: state >> 11) % 2000) / 1000 - 1
+        }
+        let items = 37, dims = 12
+        let values = (0..<items * dims).map { _ in next() }
+        let table = ItemVectorTable(values: values, present: Array(repeating: true, count: items), dims: dims)
+        let queries = (0..<5).map { _ in (0..<dims).map { _ in next() } }
+        let batch = table.scores(batch: queries)
+        for (q, query) in queries.enumerated() {
+            let single = table.scores(query)
+            for item in 0..<items {
+                let naive = (0..<dims).reduce(Float(0)) { $0 + values[item * dims + $1] * query[$1] }
+                #expect(abs(single[item] - naive) < 1e-4 && abs(batch[q][item] - naive) < 1e-4)
+            }
+        }
+        #expect(parseFloatArray("{0.5,-2e-05,3}", expecting: 3) == [0.5, -2e-05, 3])
+        #expect(parseFloatArray("{1,2}", expecting: 3) == nil)
+    }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import GenrePostgres
+import GenreLinearAlgebra
 import GenreRecommend
 
 /// `genre bench refresh`: how fast a full refresh writes every user's list, compared with a plain binary
@@ -34,6 +35,7 @@ public struct RefreshBenchmark {
     }
 
     public func run() throws -> Result {
+        BLAS.setThreads(1)  // as in the daemon
         let connection = try PostgresConnection(url: databaseURL)
         try connection.query("SELECT genre._apply_events()")
         let settings = try DaemonSettings.load(connection)
