@@ -104,6 +104,20 @@ struct DaemonEndToEndTests {
         #expect(c.failure("SELECT * FROM genre.recommend('u1', 0)")?.message.contains("k must be between 1 and 1000") == true)
         #expect(c.failure("SELECT * FROM genre.recommend(NULL, 5)")?.message.contains("user_id must not be NULL") == true)
 
+        // Category filter: only items of that category, personal ones first.
+        let inB = try c.query("SELECT item_id FROM genre.recommend('u1', 5, category => 'b')")
+        #expect(inB.rowCount == 5 && (0..<inB.rowCount).allSatisfy { inB.string($0, 0)?.hasPrefix("b") == true })
+
+        // explain: for a listed item, an item the user has, an unknown item, and an unlisted one.
+        let listed = try #require(try c.scalar("SELECT item_id FROM genre.recommend('u1', 1)"))
+        let explained = try c.query("SELECT sentence, details->>'rank' FROM genre.explain('u1', $1)", [listed])
+        #expect(explained.string(0, 0)?.contains("is #1 on your list.") == true, "\(explained.string(0, 0) ?? "")")
+        #expect(explained.string(0, 1) == "1")
+        let owned = try #require(try c.scalar("SELECT item_id FROM genre.events WHERE user_id = 'u1' AND event_type = 'purchase' LIMIT 1"))
+        #expect(try c.scalar("SELECT sentence FROM genre.explain('u1', $1)", [owned])?.hasPrefix("You already bought") == true)
+        #expect(try c.scalar("SELECT sentence FROM genre.explain('u1', 'zzz')") == "There is no item zzz in genre.items.")
+        #expect(c.failure("SELECT * FROM genre.explain(NULL, 'a1')")?.message.contains("must not be NULL") == true)
+
         try eventually("a live worker in genre.status()") { try c.count("SELECT workers_alive FROM genre.status()") >= 1 }
         #expect(try c.count("SELECT events_pending FROM genre.status()") == 0)
         #expect(try c.count("SELECT events_applied FROM genre.status()") == c.count("SELECT count(*) FROM genre.events"))

@@ -18,7 +18,11 @@ COMMENT ON FUNCTION genre._check_read_args(text, text, text, integer) IS 'Intern
 -- genre.recommend: a user's top k items with reasons. Personal rows come first (filtered at read time so a
 -- purchase made a millisecond ago is already excluded), then popular items fill up the list; unknown and
 -- cold users get popular items only.
-CREATE OR REPLACE FUNCTION genre.recommend(user_id text, k integer DEFAULT 10, exclude text[] DEFAULT '{}')
+-- (The three-argument version of the first schema is dropped: a call with three arguments would otherwise
+-- be ambiguous between the two.)
+DROP FUNCTION IF EXISTS genre.recommend(text, integer, text[]);
+CREATE OR REPLACE FUNCTION genre.recommend(user_id text, k integer DEFAULT 10, exclude text[] DEFAULT '{}',
+                                           category text DEFAULT NULL)
 RETURNS TABLE (rank integer, item_id text, score real, reasons jsonb)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 #variable_conflict use_column
@@ -26,6 +30,7 @@ DECLARE
   v_user text := recommend.user_id;
   v_k integer := recommend.k;
   v_exclude text[] := coalesce(recommend.exclude, '{}');
+  v_category text := recommend.category;
   v_exclude_seen boolean := (genre._setting('recommend.exclude_seen'))::text::boolean;
 BEGIN
   PERFORM genre._check_read_args('recommend', 'user_id', v_user, v_k);
@@ -37,6 +42,7 @@ BEGIN
     SELECT r.item_id, r.score, r.reasons, r.rank AS ord, 0 AS source
       FROM genre.recommendations r JOIN genre.items i ON i.item_id = r.item_id AND i.available
      WHERE r.user_id = v_user AND r.item_id <> ALL (v_exclude)
+       AND (v_category IS NULL OR i.category = v_category)
        AND NOT EXISTS (SELECT 1 FROM seen s WHERE s.item_id = r.item_id)
      ORDER BY r.rank
      LIMIT v_k
@@ -44,6 +50,7 @@ BEGIN
     SELECT p.item_id, p.score, p.reasons, p.rank AS ord, 1 AS source
       FROM genre.popular_items p JOIN genre.items i ON i.item_id = p.item_id AND i.available
      WHERE p.item_id <> ALL (v_exclude)
+       AND (v_category IS NULL OR i.category = v_category)
        AND NOT EXISTS (SELECT 1 FROM seen s WHERE s.item_id = p.item_id)
        AND NOT EXISTS (SELECT 1 FROM personal x WHERE x.item_id = p.item_id)
      ORDER BY p.rank
@@ -54,8 +61,8 @@ BEGIN
    ORDER BY c.source, c.ord
    LIMIT v_k;
 END $$;
-COMMENT ON FUNCTION genre.recommend(text, integer, text[]) IS
-  'Top k recommendations for a user: rank, item_id, score, reasons (jsonb: strategies and their shares, anchor items, summary). Never returns unavailable items, items in exclude, or (with recommend.exclude_seen) items the user already has events for; unknown or cold users get popular items.';
+COMMENT ON FUNCTION genre.recommend(text, integer, text[], text) IS
+  'Top k recommendations for a user: rank, item_id, score, reasons (jsonb: strategies and their shares, anchor items, the search or item closest in text, summary). Never returns unavailable items, items in exclude, items outside category (when given), or (with recommend.exclude_seen) items the user already has events for; unknown or cold users get popular items.';
 
 -- ---------------------------------------------------------------------------------------------------------
 -- genre.similar_items: items most similar to one item, with reasons. Unknown items give an empty result.
