@@ -23,28 +23,14 @@ struct DaemonEndToEndTests {
         try c.query("SELECT genre.set('daemon.poll_interval_seconds', 0.2)")
     }
 
-    func startDaemon(_ db: TestDatabase, trains: Bool = true) -> (DaemonContext, Thread) {
-        var logger = Logger(label: "genre-test")
-        logger.logLevel = .warning
-        let context = DaemonContext(databaseURL: db.url, logger: logger, trains: trains)
-        let daemon = Daemon(context: context)
-        let thread = Thread { daemon.run() }
-        thread.start()
-        return (context, thread)
-    }
-
-    func stop(_ context: DaemonContext, _ thread: Thread) throws {
-        context.shutdown.trigger()
-        try eventually("the daemon to stop", timeout: 15) { thread.isFinished }
-    }
 
     @Test("a new user's events turn into co-occurrence recommendations with reasons, never items they saw")
     func newUserGetsRecommendations() throws {
         let db = try TestDatabase.create()
         let c = try db.connect()
         try seed(c)
-        let (context, thread) = startDaemon(db)
-        defer { try? stop(context, thread) }
+        let daemon = TestDaemon.start(db)
+        defer { try? daemon.stop() }
         try eventually("the first model build", timeout: 30) { try c.count("SELECT count(*) FROM genre.model_builds") > 0 }
 
         // A brand-new user: cold, so popular items.
@@ -82,8 +68,8 @@ struct DaemonEndToEndTests {
         let db = try TestDatabase.create()
         let c = try db.connect()
         try seed(c)
-        let (context, thread) = startDaemon(db)
-        defer { try? stop(context, thread) }
+        let daemon = TestDaemon.start(db)
+        defer { try? daemon.stop() }
         try eventually("every user refreshed", timeout: 30) {
             try c.scalar("SELECT (last_build_at IS NOT NULL AND users_queued = 0)::text FROM genre.status()") == "true"
         }
@@ -128,8 +114,8 @@ struct DaemonEndToEndTests {
         let db = try TestDatabase.create()
         let c = try db.connect()
         try seed(c)
-        let (context, thread) = startDaemon(db)
-        defer { try? stop(context, thread) }
+        let daemon = TestDaemon.start(db)
+        defer { try? daemon.stop() }
         try eventually("the first build", timeout: 30) { try c.count("SELECT count(*) FROM genre.model_builds") == 1 }
         try c.query("SELECT genre.set('cooccurrence.neighbors', 3)")
         try eventually("a rebuild after the settings change", timeout: 30) { try c.count("SELECT count(*) FROM genre.model_builds") == 2 }
@@ -141,15 +127,15 @@ struct DaemonEndToEndTests {
         let db = try TestDatabase.create()
         let c = try db.connect()
         try seed(c)
-        let (trainer, trainerThread) = startDaemon(db)
+        let trainer = TestDaemon.start(db)
         try eventually("the first build", timeout: 30) { try c.count("SELECT count(*) FROM genre.model_builds") > 0 }
-        try stop(trainer, trainerThread)
-        let (replica, replicaThread) = startDaemon(db, trains: false)
-        defer { try? stop(replica, replicaThread) }
+        try trainer.stop()
+        let replica = TestDaemon.start(db, trains: false)
+        defer { try? replica.stop() }
         try c.query("INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('fan', 'b3', 'like')")
         try eventually("the replica to refresh the new user") {
             try c.count("SELECT count(*) FROM genre.recommendations WHERE user_id = 'fan'") > 0
         }
-        #expect(replica.snapshots.snapshot?.buildID == Int64(try c.count("SELECT max(id) FROM genre.model_builds")))
+        #expect(replica.context.snapshots.snapshot?.buildID == Int64(try c.count("SELECT max(id) FROM genre.model_builds")))
     }
 }

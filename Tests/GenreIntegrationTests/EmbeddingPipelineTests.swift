@@ -11,20 +11,6 @@ struct EmbeddingPipelineTests {
     static let modelReady = TestDatabase.isCI
         || FileManager.default.fileExists(atPath: ModelStore.directory().appendingPathComponent("model.safetensors").path)
 
-    func startDaemon(_ db: TestDatabase) -> (DaemonContext, Thread) {
-        var logger = Logger(label: "genre-test")
-        logger.logLevel = .warning
-        let context = DaemonContext(databaseURL: db.url, logger: logger)
-        let daemon = Daemon(context: context)
-        let thread = Thread { daemon.run() }
-        thread.start()
-        return (context, thread)
-    }
-
-    func stop(_ context: DaemonContext, _ thread: Thread) throws {
-        context.shutdown.trigger()
-        try eventually("the daemon to stop", timeout: 15) { thread.isFinished }
-    }
 
     @Test("templates render fields, drop empty optional sections, and refuse unknown fields")
     func templates() throws {
@@ -57,8 +43,8 @@ struct EmbeddingPipelineTests {
             """)
         try c.query("INSERT INTO genre.items (item_id) VALUES ('blank')")
         try c.query("INSERT INTO genre.events (user_id, event_type, text) VALUES ('searcher', 'search', 'space opera with politics')")
-        let (context, thread) = startDaemon(db)
-        defer { try? stop(context, thread) }
+        let daemon = TestDaemon.start(db)
+        defer { try? daemon.stop() }
         try eventually("all items and the search text embedded", timeout: 120) {
             try c.scalar("SELECT (items_to_embed = 0 AND event_texts_to_embed = 0 AND items_embedded = 40)::text FROM genre.status()") == "true"
         }
@@ -80,7 +66,7 @@ struct EmbeddingPipelineTests {
             try c.scalar("SELECT embedded_at::text FROM genre.item_embeddings WHERE item_id = 'i3'") != before
         }
         #expect(try c.scalar("SELECT embedded_at::text FROM genre.item_embeddings WHERE item_id = 'i4'") != nil)
-        #expect(context.stats["items_embedded"] == 41, "40 items once, one item again; the blank one costs no model call")
+        #expect(daemon.context.stats["items_embedded"] == 41, "40 items once, one item again; the blank one costs no model call")
     }
 
     @Test("a template change re-embeds every item in the background, and similar_items explains text similarity",
@@ -88,16 +74,10 @@ struct EmbeddingPipelineTests {
     func templateChangeAndSimilarText() throws {
         let db = try TestDatabase.create()
         let c = try db.connect()
-        try c.query("""
-            INSERT INTO genre.items (item_id, title, category) VALUES
-              ('space-1', 'A space opera about rebels fighting a galactic empire', 'film'),
-              ('space-2', 'Interstellar war between starship fleets and an evil emperor', 'film'),
-              ('bake-1', 'Baking sourdough bread with a wild yeast starter', 'cooking'),
-              ('bake-2', 'Kneading dough and proofing loaves for crusty bread', 'cooking')
-            """)
+        try seedTopicItems(c)
         try c.query("SELECT genre.set('daemon.poll_interval_seconds', 0.2)")
-        let (context, thread) = startDaemon(db)
-        defer { try? stop(context, thread) }
+        let daemon = TestDaemon.start(db)
+        defer { try? daemon.stop() }
         try eventually("a build that saw the vectors", timeout: 120) {
             try c.count("SELECT count(*) FROM genre.similar_items('space-1', 3)") > 0
         }
@@ -107,7 +87,7 @@ struct EmbeddingPipelineTests {
         let version = try #require(try c.scalar("SELECT template_version FROM genre.item_embeddings WHERE item_id = 'bake-1'"))
         try c.query("SELECT genre.set('embedding.template', '{title}[ ({category})]')")
         try eventually("every item re-embedded with the new template", timeout: 120) {
-            try c.count("SELECT count(*) FROM genre.item_embeddings WHERE template_version <> $1", [version]) == 4
+            try c.count("SELECT count(*) FROM genre.item_embeddings WHERE template_version <> $1", [version]) == 5
         }
     }
 }
@@ -118,19 +98,12 @@ extension EmbeddingPipelineTests {
     func searchColdStart() throws {
         let db = try TestDatabase.create()
         let c = try db.connect()
-        try c.query("""
-            INSERT INTO genre.items (item_id, title, category) VALUES
-              ('space-1', 'A space opera about rebels fighting a galactic empire', 'film'),
-              ('space-2', 'Interstellar war between starship fleets and an evil emperor', 'film'),
-              ('bake-1', 'Baking sourdough bread with a wild yeast starter', 'cooking'),
-              ('bake-2', 'Kneading dough and proofing loaves for crusty bread', 'cooking'),
-              ('garden', 'Growing tomatoes on a sunny balcony', 'garden')
-            """)
+        try seedTopicItems(c)
         // Some behaviour, so there is a model and popular items, none of it about space.
         try c.query("INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('a', 'bake-1', 'purchase'), ('a', 'bake-2', 'like'), ('b', 'garden', 'like')")
         try c.query("SELECT genre.set('daemon.poll_interval_seconds', 0.2)")
-        let (context, thread) = startDaemon(db)
-        defer { try? stop(context, thread) }
+        let daemon = TestDaemon.start(db)
+        defer { try? daemon.stop() }
         try eventually("a model that saw the item vectors", timeout: 120) {
             try c.scalar("SELECT (items_to_embed = 0 AND last_build_at IS NOT NULL)::text FROM genre.status()") == "true"
                 && c.count("SELECT count(*) FROM genre.similar_items('space-1', 1)") > 0
