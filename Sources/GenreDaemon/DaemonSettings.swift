@@ -21,17 +21,14 @@ public struct DaemonSettings: Sendable, Equatable {
     public var blend = BlendWeights.defaults
     public var interestTextWeight = 3.0
     public var interestHalfLifeDays = 90.0
+    public var diversityLambda: Float = 0.9
     /// Hash of every setting whose change requires a rebuild or re-rank; a build records the one it used.
     public var modelFingerprint = ""
 
     public init() {}
 
     public static func load(_ connection: PostgresConnection) throws -> DaemonSettings {
-        let rows = try connection.query("""
-            SELECT key, value::text, requires,
-                   md5(string_agg(key || '=' || value::text, ',') FILTER (WHERE requires IN ('rebuild', 'rerank')) OVER ())
-              FROM genre.current_settings
-            """)
+        let rows = try connection.query("SELECT key, value::text, requires, genre._model_fingerprint() FROM genre.current_settings")
         var settings = DaemonSettings()
         for row in 0..<rows.rowCount {
             guard let key = rows.string(row, 0), let text = rows.string(row, 1) else { continue }
@@ -65,6 +62,7 @@ public struct DaemonSettings: Sendable, Equatable {
                 }
             case "interest.text_weight": settings.interestTextWeight = number ?? settings.interestTextWeight
             case "interest.half_life_days": settings.interestHalfLifeDays = number ?? settings.interestHalfLifeDays
+            case "diversity.lambda": settings.diversityLambda = number.map { Float($0) } ?? settings.diversityLambda
             default: break
             }
         }

@@ -12,7 +12,9 @@ public struct ModelSnapshot: Sendable {
     public let vectors: ItemVectorTable
 
     func hybrid(_ settings: DaemonSettings) -> HybridRecommender {
-        HybridRecommender(base: recommender, vectors: vectors, weights: settings.blend)
+        var hybrid = HybridRecommender(base: recommender, vectors: vectors, weights: settings.blend)
+        hybrid.diversityLambda = settings.diversityLambda
+        return hybrid
     }
 
     func interest(_ history: UserHistory, texts: [UserInterest.TextEvent], settings: DaemonSettings) -> UserInterest? {

@@ -21,6 +21,9 @@ public struct HybridRecommender: Sendable {
     public let base: CooccurrenceRecommender
     public let vectors: ItemVectorTable
     public var weights: BlendWeights
+    /// MMR trade-off (1 = pure relevance) and how many head positions it re-orders.
+    public var diversityLambda: Float = 1
+    public var diversityWindow = 20
     /// Normalised popularity and user count by item.
     let popularityScore: [Float]
     let popularityUsers: [Int]
@@ -77,7 +80,9 @@ public struct HybridRecommender: Sendable {
                 added += 1
             }
         }
-        var blended = TopK(k: k)
+        // Keep a wider pool than k when diversity may pull items up from below the cut.
+        let keep = diversityLambda < 1 ? max(k, min(3 * diversityWindow, pool)) : k
+        var blended = TopK(k: keep)
         var resolved: [Int32: (parts: Parts, pop: Float)] = [:]
         for (item, var p) in parts {
             let index = Int(item)
@@ -105,6 +110,7 @@ public struct HybridRecommender: Sendable {
                                   users: Int(candidate.index) < popularityUsers.count ? popularityUsers[Int(candidate.index)] : 0,
                                   shares: shares, contentAnchor: anchor)
         }
+        rows = Array(Diversity.rerank(rows, vectors: vectors, lambda: diversityLambda, window: diversityWindow).prefix(k))
         if rows.count < k {
             // Too few scored candidates (a tiny catalogue): let the co-occurrence list's popular fill finish it.
             let taken = Set(rows.map(\.item))

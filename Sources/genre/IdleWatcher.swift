@@ -12,6 +12,7 @@ enum IdleWatcher {
                 // Idle: a model is built, nothing is queued, and the last build saw every item vector.
                 let status = try? connection.query("""
                     SELECT s.last_build_at IS NOT NULL AND s.users_queued = 0 AND s.events_pending = 0
+                           AND s.last_build->'details'->>'fingerprint' = genre._model_fingerprint()
                            AND s.items_to_embed = 0 AND s.event_texts_to_embed = 0
                            AND NOT EXISTS (SELECT 1 FROM genre.item_embeddings e
                                             WHERE e.embedded_at > coalesce((s.last_build->'details'->>'embedded_until')::timestamptz, '-infinity'))

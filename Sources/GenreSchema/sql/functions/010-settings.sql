@@ -240,3 +240,12 @@ CREATE OR REPLACE VIEW genre.current_settings AS
          d.min_value, d.max_value, d.allowed, d.requires, d.description, s.updated_at, s.updated_by
   FROM genre.setting_definitions d LEFT JOIN genre.settings s USING (key);
 COMMENT ON VIEW genre.current_settings IS 'Every setting with its effective value, type, range and description.';
+
+-- A hash of every setting whose change requires a rebuild or re-rank: each build records the one it used,
+-- so a daemon (or a script waiting for one) can tell that the model is out of date.
+CREATE OR REPLACE FUNCTION genre._model_fingerprint()
+RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT md5(string_agg(key || '=' || value::text, ',' ORDER BY key))
+    FROM genre.current_settings WHERE requires IN ('rebuild', 'rerank')
+$$;
+COMMENT ON FUNCTION genre._model_fingerprint() IS 'Internal: hash of the settings that shape the model (see genre.model_builds.details.fingerprint).';

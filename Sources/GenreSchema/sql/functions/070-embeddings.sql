@@ -214,3 +214,9 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION genre._complete_many(text, text[], bigint[]) IS
   'Internal: marks a batch of claimed work done, keeping (released) any key requested again meanwhile.';
+
+CREATE OR REPLACE FUNCTION genre._dot(a real[], b real[])
+RETURNS double precision LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT sum(x::float8 * y) FROM unnest(a, b) AS t(x, y)
+$$;
+COMMENT ON FUNCTION genre._dot(real[], real[]) IS 'Internal: dot product of two vectors (cosine, for unit-length embeddings).';

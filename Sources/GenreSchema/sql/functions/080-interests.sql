@@ -7,8 +7,11 @@ INSERT INTO genre.setting_definitions (key, value_type, default_value, min_value
   ('interest.text_weight', 'number', '3', 0, 100, NULL, 'rebuild',
    'Weight of each search or comment text in a user''s interest vector, next to the event weights of the items they chose.'),
   ('interest.half_life_days', 'number', '90', 0.01, 36500, NULL, 'rebuild',
-   'In a user''s interest vector, older items and texts count half for every this many days before the user''s newest event.')
+   'In a user''s interest vector, older items and texts count half for every this many days before the user''s newest event.'),
+  ('diversity.lambda', 'number', '0.9', 0, 1, NULL, 'rerank',
+   'MMR re-ranking of the first 20 positions: λ · relevance − (1 − λ) · similarity (by text) to items already listed. 1 keeps pure relevance; lower spreads the list.')
 ON CONFLICT (key) DO UPDATE SET
   value_type = EXCLUDED.value_type, default_value = EXCLUDED.default_value, min_value = EXCLUDED.min_value,
   max_value = EXCLUDED.max_value, allowed = EXCLUDED.allowed, requires = EXCLUDED.requires,
   description = EXCLUDED.description;
+

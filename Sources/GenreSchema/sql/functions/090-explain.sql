@@ -1,11 +1,5 @@
 -- genre.explain: why an item is (or is not) on a user's list, as one sentence plus the evidence in jsonb.
 
-CREATE OR REPLACE FUNCTION genre._dot(a real[], b real[])
-RETURNS double precision LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT sum(x::float8 * y) FROM unnest(a, b) AS t(x, y)
-$$;
-COMMENT ON FUNCTION genre._dot(real[], real[]) IS 'Internal: dot product of two vectors (cosine, for unit-length embeddings).';
-
 CREATE OR REPLACE FUNCTION genre._verb(p_event text)
 RETURNS text LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
   SELECT CASE p_event WHEN 'purchase' THEN 'bought' WHEN 'like' THEN 'liked' WHEN 'view' THEN 'viewed'
@@ -100,3 +94,13 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION genre.explain(text, text) IS
   'Why an item is or is not on a user''s list, for any item: one readable sentence, plus jsonb with its rank and stored reasons (if listed), whether the user already has it, the history items it co-occurs with, the closest of the user''s searches, comments and items in the language model''s space, and its popularity rank.';
+
+-- How varied a user's list is: 1 − the mean pairwise cosine of the vectors of their top k items.
+CREATE OR REPLACE FUNCTION genre.intra_list_diversity(user_id text, k integer DEFAULT 10)
+RETURNS double precision LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  WITH top AS (SELECT r.item_id FROM genre.recommend(intra_list_diversity.user_id, k) r),
+       v AS (SELECT e.item_id, e.embedding FROM genre.item_embeddings e JOIN top USING (item_id) WHERE e.embedding IS NOT NULL)
+  SELECT 1 - avg(genre._dot(a.embedding, b.embedding)) FROM v a JOIN v b ON a.item_id < b.item_id
+$$;
+COMMENT ON FUNCTION genre.intra_list_diversity(text, integer) IS
+  'Intra-list diversity of a user''s top k (as genre.recommend returns them): 1 − mean pairwise cosine of the items'' text vectors. NULL with fewer than two embedded items.';
