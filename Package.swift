@@ -43,7 +43,7 @@ let package = Package(
         .testTarget(name: "GenreRecommendTests", dependencies: ["GenreRecommend"]),
         .testTarget(name: "GenreSupportTests", dependencies: ["GenreSupport"]),
         .testTarget(name: "GenreLinearAlgebraTests", dependencies: ["GenreLinearAlgebra"]),
-        .testTarget(name: "GenreEmbeddingTests", dependencies: ["GenreEmbedding", "GenreSupport"]),
+        .testTarget(name: "GenreEmbeddingTests", dependencies: ["GenreEmbedding", "GenreSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "GenreIntegrationTests", dependencies: [
             "GenrePostgres", "GenreSchema", "GenreDaemon", "GenreRecommend",
         ]),

@@ -25,3 +25,4 @@ export GENRE_TEST_TEMPLATE=genre_template
 export GENRE_BIN="$BIN"
 swift test --skip-build
 scripts/test-faults.sh
+scripts/test-release-signals.sh

@@ -94,11 +94,14 @@ struct Run: ParsableCommand {
         try runReportingErrors {
             let context = DaemonContext(databaseURL: try database.resolvedURL(), logger: logger, trains: !noTrain)
             let daemon = Daemon(context: context)
+            // The signal sources must outlive run(): `_ = signals` afterwards is not a use, and an optimised
+            // build released them at once, so SIGTERM was silently ignored.
             let signals = daemon.stopOnSignals()
-            guard try daemon.waitForSchema() else { return }
-            if exitWhenIdle { IdleWatcher.start(context: context) }
-            daemon.run()
-            _ = signals
+            try withExtendedLifetime(signals) {
+                guard try daemon.waitForSchema() else { return }
+                if exitWhenIdle { IdleWatcher.start(context: context) }
+                daemon.run()
+            }
         }
     }
 }
