@@ -41,6 +41,13 @@ echo
 echo "Items similar to Toy Story (1995):"
 psql -X -q "$URL" -c "SELECT s.rank, i.title, round(s.score::numeric, 3) AS score, s.reasons->>'summary' AS why
                       FROM genre.similar_items('1', 5) s JOIN genre.items i USING (item_id) ORDER BY s.rank"
+echo
+echo "==> a brand-new user searches once; the language model turns the search into recommendations"
+psql -X -q "$URL" -c "DELETE FROM genre.events WHERE user_id = 'demo-searcher'" \
+  -c "INSERT INTO genre.events (user_id, event_type, text) VALUES ('demo-searcher', 'search', 'funny animated adventure for kids with talking animals')"
+"$BIN" run --exit-when-idle --database-url "$URL" >/dev/null 2>&1
+psql -X -q "$URL" -c "SELECT r.rank, i.title, r.reasons->>'summary' AS why
+                      FROM genre.recommend('demo-searcher', 5) r JOIN genre.items i USING (item_id) ORDER BY r.rank"
 cat <<EOT
 Connect with:   psql "$URL"
 Then try:       SELECT * FROM genre.recommend('42', 5);
