@@ -5,8 +5,8 @@ import GenreRecommend
 /// catalogue assigns the same indices.
 enum CatalogLoader {
     static func load(_ connection: PostgresConnection) throws -> (catalog: ItemCatalog, index: [String: Int32]) {
-        let items = try connection.query("SELECT item_id, title FROM genre.items ORDER BY item_id")
-        var ids: [String] = [], titles: [String?] = [], index: [String: Int32] = [:]
+        let items = try connection.query("SELECT item_id, title, category FROM genre.items ORDER BY item_id")
+        var ids: [String] = [], titles: [String?] = [], categories: [String?] = [], index: [String: Int32] = [:]
         ids.reserveCapacity(items.rowCount)
         titles.reserveCapacity(items.rowCount)
         for row in 0..<items.rowCount {
@@ -14,7 +14,8 @@ enum CatalogLoader {
             index[id] = Int32(ids.count)
             ids.append(id)
             titles.append(items.string(row, 1))
+            categories.append(items.string(row, 2))
         }
-        return (ItemCatalog(ids: ids, titles: titles), index)
+        return (ItemCatalog(ids: ids, titles: titles, categories: categories), index)
     }
 }

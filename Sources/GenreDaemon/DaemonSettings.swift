@@ -22,10 +22,19 @@ public struct DaemonSettings: Sendable, Equatable {
     public var interestTextWeight = 3.0
     public var interestHalfLifeDays = 90.0
     public var diversityLambda: Float = 0.9
+    /// Seconds after which a seen item may come back (recommend.reshow_after_days; nil = never).
+    public var reshowAfterSeconds: Double?
+    public var categoryBoosts: [String: Float] = [:]
     /// Hash of every setting whose change requires a rebuild or re-rank; a build records the one it used.
     public var modelFingerprint = ""
 
     public init() {}
+
+    /// Builds a user's history with the exclusion rules of these settings.
+    func history(_ groups: [GenreRecommend.UserHistory.EventGroup], now: Double) -> UserHistory {
+        UserHistory(entries: UserHistory.entries(from: groups, weights: eventWeights), limit: historyItems,
+                    reshowAfter: reshowAfterSeconds, now: now)
+    }
 
     public static func load(_ connection: PostgresConnection) throws -> DaemonSettings {
         let rows = try connection.query("SELECT key, value::text, requires, genre._model_fingerprint() FROM genre.current_settings")
@@ -63,6 +72,11 @@ public struct DaemonSettings: Sendable, Equatable {
             case "interest.text_weight": settings.interestTextWeight = number ?? settings.interestTextWeight
             case "interest.half_life_days": settings.interestHalfLifeDays = number ?? settings.interestHalfLifeDays
             case "diversity.lambda": settings.diversityLambda = number.map { Float($0) } ?? settings.diversityLambda
+            case "recommend.reshow_after_days": settings.reshowAfterSeconds = number.flatMap { $0 > 0 ? $0 * 86_400 : nil }
+            case "recommend.category_boosts":
+                if let data = text.data(using: .utf8), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+                    settings.categoryBoosts = object.compactMapValues { ($0 as? NSNumber)?.floatValue }
+                }
             default: break
             }
         }

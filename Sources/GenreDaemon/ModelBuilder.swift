@@ -106,8 +106,7 @@ struct ModelBuilder {
                     var scratch = CooccurrenceRecommender.Scratch(itemCount: catalog.ids.count, anchors: recommender.anchorsPerItem)
                     var encoder = BinaryCopyEncoder(capacity: 1 << 16, header: false)
                     let histories = chunks[chunk].map { user in
-                        UserHistory(entries: UserHistory.entries(from: user < data.groups.count ? data.groups[user] : [],
-                                                                 weights: settings.eventWeights), limit: settings.historyItems)
+                        settings.history(user < data.groups.count ? data.groups[user] : [], now: data.readAt)
                     }
                     let interests = zip(chunks[chunk], histories).map { user, history in
                         snapshot.interest(history, texts: texts[users[user]] ?? [], settings: settings)

@@ -14,6 +14,9 @@ public struct ModelSnapshot: Sendable {
     func hybrid(_ settings: DaemonSettings) -> HybridRecommender {
         var hybrid = HybridRecommender(base: recommender, vectors: vectors, weights: settings.blend)
         hybrid.diversityLambda = settings.diversityLambda
+        if !settings.categoryBoosts.isEmpty {
+            hybrid.boost = catalog.categories.map { category in category.flatMap { settings.categoryBoosts[$0] } ?? 1 }
+        }
         return hybrid
     }
 

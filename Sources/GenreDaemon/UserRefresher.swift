@@ -1,3 +1,4 @@
+import Foundation
 import GenrePostgres
 import GenreRecommend
 
@@ -19,7 +20,7 @@ struct UserRefresher {
             groups.append(.init(item: item, eventType: rows.string(row, 1) ?? "", defaultCount: try rows.int(row, 2) ?? 0,
                                 explicitWeight: try rows.double(row, 3) ?? 0, lastAt: try rows.double(row, 4) ?? 0))
         }
-        let history = UserHistory(entries: UserHistory.entries(from: groups, weights: settings.eventWeights), limit: settings.historyItems)
+        let history = settings.history(groups, now: Date().timeIntervalSince1970)
         let texts = try ItemVectors.loadTexts(connection, user: user)[user] ?? []
         let interest = snapshot.interest(history, texts: texts, settings: settings)
         var scratch = CooccurrenceRecommender.Scratch(itemCount: snapshot.catalog.ids.count, anchors: snapshot.recommender.anchorsPerItem)

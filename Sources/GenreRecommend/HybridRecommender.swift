@@ -24,6 +24,8 @@ public struct HybridRecommender: Sendable {
     /// MMR trade-off (1 = pure relevance) and how many head positions it re-orders.
     public var diversityLambda: Float = 1
     public var diversityWindow = 20
+    /// Per-item score multiplier from setting recommend.category_boosts (empty: no boosts).
+    public var boost: [Float] = []
     /// Normalised popularity and user count by item.
     let popularityScore: [Float]
     let popularityUsers: [Int]
@@ -88,14 +90,17 @@ public struct HybridRecommender: Sendable {
             let index = Int(item)
             if index < content.count { p.content = content[index] }
             let pop = index < popularityScore.count ? popularityScore[index] : 0
-            let score = weights.cooccurrence * p.cooccurrence + weights.content * p.content + weights.popularity * pop
+            var score = weights.cooccurrence * p.cooccurrence + weights.content * p.content + weights.popularity * pop
+            if index < boost.count { score *= boost[index] }
             guard score > 0 else { continue }
             resolved[item] = (p, pop)
             blended.offer(item, score)
         }
         var rows = blended.sorted().map { candidate -> Recommendation in
             let (p, pop) = resolved[candidate.index]!
-            let total = max(candidate.score, 1e-12)
+            // Shares are of the unboosted blend: a boost scales the whole score, not one strategy.
+            let factor = Int(candidate.index) < boost.count ? boost[Int(candidate.index)] : 1
+            let total = max(candidate.score / max(factor, 1e-12), 1e-12)
             var shares: [Strategy: Float] = [:]
             if p.cooccurrence > 0 && weights.cooccurrence > 0 { shares[.cooccurrence] = weights.cooccurrence * p.cooccurrence / total }
             if p.content > 0 && weights.content > 0 { shares[.content] = weights.content * p.content / total }

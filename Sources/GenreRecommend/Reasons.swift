@@ -4,11 +4,14 @@ import GenreSupport
 public struct ItemCatalog: Sendable {
     public let ids: [String]
     public let titles: [String?]
+    /// Category of each item (nil when unknown), for per-category boosts.
+    public let categories: [String?]
 
-    public init(ids: [String], titles: [String?]) {
-        precondition(ids.count == titles.count)
+    public init(ids: [String], titles: [String?], categories: [String?]? = nil) {
+        precondition(ids.count == titles.count && (categories?.count ?? ids.count) == ids.count)
         self.ids = ids
         self.titles = titles
+        self.categories = categories ?? Array(repeating: nil, count: ids.count)
     }
 
     public func name(_ item: Int32) -> String {

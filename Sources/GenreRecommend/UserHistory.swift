@@ -20,10 +20,16 @@ public struct UserHistory: Sendable {
     /// Every item the user has an event for, known to the model (to exclude them from results).
     public let seen: Set<Int32>
 
-    public init(entries: [Entry], limit: Int) {
+    /// - Parameter reshowAfter: seconds after which an item the user had may be recommended again
+    ///   (nil: never), measured back from `now`.
+    public init(entries: [Entry], limit: Int, reshowAfter: Double? = nil, now: Double = 0) {
         let recentFirst = entries.sorted { $0.lastAt > $1.lastAt || ($0.lastAt == $1.lastAt && $0.item < $1.item) }
         anchors = Array(recentFirst.prefix(limit))
-        seen = Set(entries.map(\.item))
+        if let reshowAfter {
+            seen = Set(entries.filter { now - $0.lastAt < reshowAfter }.map(\.item))
+        } else {
+            seen = Set(entries.map(\.item))
+        }
     }
 
     /// One row per (item, event type) group, as stored in genre.interactions or read from genre.events.

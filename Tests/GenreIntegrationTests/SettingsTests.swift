@@ -69,4 +69,19 @@ struct SettingsTests {
         }
         #expect(received.first?.payload == "cooccurrence.shrinkage")
     }
+
+    @Test("re-show after N days and category boosts are settings; seen items come back only after the window")
+    func reshowAndBoosts() throws {
+        let c = try TestDatabase.create().connect()
+        #expect(try c.scalar("SELECT genre.set('recommend.category_boosts', '{\"Sci-Fi & Fantasy\": 1.5, \"clearance\": 0.5}')->>'Sci-Fi & Fantasy'") == "1.5")
+        #expect(c.failure("SELECT genre.set('recommend.category_boosts', '{\"books\": -1}')")?.message.contains("between 0 and 100") == true)
+        try c.query("INSERT INTO genre.items (item_id) VALUES ('a'), ('b')")
+        try c.query("INSERT INTO genre.popular_items (rank, item_id, score, users, reasons, generation) VALUES (1, 'a', 1, 1, '{}', 1), (2, 'b', 0.5, 1, '{}', 1)")
+        try c.query("INSERT INTO genre.events (user_id, item_id, event_type, occurred_at) VALUES ('u', 'a', 'view', now() - interval '30 days')")
+        #expect(try c.count("SELECT count(*) FROM genre.recommend('u', 5) WHERE item_id = 'a'") == 0)
+        try c.query("SELECT genre.set('recommend.reshow_after_days', 7)")
+        #expect(try c.count("SELECT count(*) FROM genre.recommend('u', 5) WHERE item_id = 'a'") == 1)
+        try c.query("SELECT genre.set('recommend.reshow_after_days', 60)")
+        #expect(try c.count("SELECT count(*) FROM genre.recommend('u', 5) WHERE item_id = 'a'") == 0)
+    }
 }

@@ -85,3 +85,27 @@ struct HybridRecommenderTests {
         #expect(json.contains("\"strategies\":{\"content\":1}"))
     }
 }
+
+@Suite("exclusion and boost rules")
+struct RuleTests {
+    @Test("with a re-show window, only recently seen items stay excluded")
+    func reshow() {
+        let entries = [HybridFixture.entry(0, 3, "like", at: 100), HybridFixture.entry(1, 3, "like", at: 10_000)]
+        #expect(UserHistory(entries: entries, limit: 10).seen == [0, 1])
+        #expect(UserHistory(entries: entries, limit: 10, reshowAfter: 5_000, now: 10_100).seen == [1])
+    }
+
+    @Test("a category boost multiplies the score and keeps the shares of the unboosted blend")
+    func boost() throws {
+        var hybrid = HybridRecommender(base: HybridFixture.empty, vectors: HybridFixture.vectors,
+                                       weights: .init(cooccurrence: 0, content: 0, popularity: 1))
+        var scratch = CooccurrenceRecommender.Scratch(itemCount: 5, anchors: 3)
+        let history = UserHistory(entries: [], limit: 10)
+        #expect(hybrid.recommend(history, interest: nil, k: 2, excludeSeen: true, scratch: &scratch).map(\.item) == [2, 1])
+        hybrid.boost = [1, 3, 1, 1, 1]  // item 1: popularity 0.5 × 3 = 1.5 beats item 2's 1.0
+        let boosted = hybrid.recommend(history, interest: nil, k: 2, excludeSeen: true, scratch: &scratch)
+        #expect(boosted.map(\.item) == [1, 2])
+        #expect(abs(boosted[0].score - 1.5) < 1e-6)
+        #expect(boosted[0].shares == [.popularity: 1])
+    }
+}

@@ -141,9 +141,13 @@ BEGIN
         USING ERRCODE = 'invalid_parameter_value';
     END IF;
     FOR v_entry IN SELECT key, value FROM jsonb_each(v_json) LOOP
-      IF v_entry.key !~ '^[a-z][a-z0-9_]{0,31}$' THEN
+      -- Event types become identifiers in events rows, so they are kept simple; other names (categories)
+      -- are whatever the application uses.
+      IF p_key = 'event.weights' AND v_entry.key !~ '^[a-z][a-z0-9_]{0,31}$' THEN
         RAISE EXCEPTION 'genre setting "%": name "%" must be lower-case letters, digits or _ (at most 32)', p_key, left(v_entry.key, 100)
           USING ERRCODE = 'invalid_parameter_value';
+      ELSIF btrim(v_entry.key) = '' OR length(v_entry.key) > 256 THEN
+        RAISE EXCEPTION 'genre setting "%": names must be 1 to 256 characters', p_key USING ERRCODE = 'invalid_parameter_value';
       END IF;
       IF jsonb_typeof(v_entry.value) NOT IN ('number', 'string') THEN
         RAISE EXCEPTION 'genre setting "%": "%" must be a number, got %', p_key, v_entry.key, left(v_entry.value::text, 100)

@@ -32,12 +32,14 @@ DECLARE
   v_exclude text[] := coalesce(recommend.exclude, '{}');
   v_category text := recommend.category;
   v_exclude_seen boolean := (genre._setting('recommend.exclude_seen'))::text::boolean;
+  v_reshow double precision := (genre._setting('recommend.reshow_after_days'))::text::double precision;
 BEGIN
   PERFORM genre._check_read_args('recommend', 'user_id', v_user, v_k);
   RETURN QUERY
   WITH seen AS (
     SELECT DISTINCT e.item_id FROM genre.events e
      WHERE v_exclude_seen AND e.user_id = v_user AND e.item_id IS NOT NULL
+       AND (v_reshow <= 0 OR e.occurred_at > now() - make_interval(secs => v_reshow * 86400))
   ), personal AS (
     SELECT r.item_id, r.score, r.reasons, r.rank AS ord, 0 AS source
       FROM genre.recommendations r JOIN genre.items i ON i.item_id = r.item_id AND i.available
