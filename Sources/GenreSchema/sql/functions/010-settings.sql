@@ -1,38 +1,6 @@
--- Settings: the catalogue of keys (re-seeded on every install, so upgrades add keys), validation on every
--- write, and the genre.set / genre.get / genre.reset functions. A change notifies the daemon on channel
--- genre_settings with the key as payload.
-
-INSERT INTO genre.setting_definitions (key, value_type, default_value, min_value, max_value, allowed, requires, description) VALUES
-  ('event.weights', 'weights', '{"view": 1, "click": 2, "like": 3, "purchase": 5, "dislike": -5, "search": 0, "comment": 0}', -100, 100, NULL, 'rebuild',
-   'Weight of each event type (an event''s own weight column overrides it). Negative types (dislike) lower scores. Event types not listed here are refused on insert.'),
-  ('popularity.half_life_days', 'number', '30', 0.01, 36500, NULL, 'rebuild',
-   'Popularity decays by half every this many days since an interaction''s last event.'),
-  ('cooccurrence.neighbors', 'integer', '50', 1, 1000, NULL, 'rebuild',
-   'Most similar items kept per item by the co-occurrence model (and shown by genre.similar_items).'),
-  ('cooccurrence.shrinkage', 'number', '2', 0, 1000, NULL, 'rebuild',
-   'Damps similarities backed by few users: cosine × n / (n + shrinkage), n = users who interacted with both items.'),
-  ('recommend.stored_k', 'integer', '100', 1, 1000, NULL, 'rerank',
-   'Recommendations stored per user; genre.recommend() filters these, so keep it above the k you ask for.'),
-  ('recommend.history_items', 'integer', '200', 1, 100000, NULL, 'rerank',
-   'How many of a user''s most recent positive items anchor their recommendations.'),
-  ('recommend.exclude_seen', 'boolean', 'true', NULL, NULL, NULL, 'nothing',
-   'Never recommend an item the user already has an event for.'),
-  ('model.rebuild_interval_seconds', 'number', '600', 1, 604800, NULL, 'nothing',
-   'Rebuild models and refresh every user at least this often when new events arrived.'),
-  ('model.rebuild_after_events', 'integer', '1000', 1, 1000000000, NULL, 'nothing',
-   'Rebuild models as soon as this many new events arrived since the last build.'),
-  ('daemon.poll_interval_seconds', 'number', '5', 0.05, 3600, NULL, 'nothing',
-   'How often the daemon re-reads its queues when no NOTIFY woke it (notifications can be lost).'),
-  ('queue.lease_seconds', 'number', '60', 1, 86400, NULL, 'nothing',
-   'How long a claim lasts; work claimed by a daemon that died is taken up again after this.'),
-  ('queue.max_attempts', 'integer', '5', 1, 100, NULL, 'nothing',
-   'Failed attempts before a work item moves to genre.dead_letters.'),
-  ('events.max_future_seconds', 'number', '3600', 0, 31536000, NULL, 'nothing',
-   'Events dated further than this in the future are refused (clock skew allowance).')
-ON CONFLICT (key) DO UPDATE SET
-  value_type = EXCLUDED.value_type, default_value = EXCLUDED.default_value, min_value = EXCLUDED.min_value,
-  max_value = EXCLUDED.max_value, allowed = EXCLUDED.allowed, requires = EXCLUDED.requires,
-  description = EXCLUDED.description;
+-- Settings: validation on every write against the catalogue (005-settings-catalogue.sql), and the
+-- genre.set / genre.get / genre.reset functions. A change notifies the daemon on channel genre_settings
+-- with the key as payload.
 
 -- ---------------------------------------------------------------------------------------------------------
 -- genre._format_bound: formats a range bound for messages ("0.01", "36500").

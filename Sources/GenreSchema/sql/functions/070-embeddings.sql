@@ -4,17 +4,6 @@
 -- empty:   {title}[. {description}][. Tags: {tags}][. Category: {category}]
 -- Fields: item_id, title, description, category, tags (joined with ", ") and attributes.<key>.
 
-INSERT INTO genre.setting_definitions (key, value_type, default_value, min_value, max_value, allowed, requires, description) VALUES
-  ('embedding.template', 'template', '"{title}[. {description}][. Tags: {tags}][. Category: {category}]"', NULL, NULL, NULL, 'rebuild',
-   'How an item''s text is rendered for the language model. {field} inserts a field (item_id, title, description, category, tags, attributes.<key>); a [section] is dropped when a field in it is empty. A change re-embeds every item in the background.'),
-  ('embedding.enabled', 'boolean', 'true', NULL, NULL, NULL, 'nothing',
-   'Embed item and event texts with the in-process language model.'),
-  ('similar.content_weight', 'number', '0.5', 0, 1, NULL, 'rebuild',
-   'genre.similar_items score = w · text similarity + (1 − w) · co-occurrence; 0 ignores text, 1 ignores behaviour.')
-ON CONFLICT (key) DO UPDATE SET
-  value_type = EXCLUDED.value_type, default_value = EXCLUDED.default_value, min_value = EXCLUDED.min_value,
-  max_value = EXCLUDED.max_value, allowed = EXCLUDED.allowed, requires = EXCLUDED.requires,
-  description = EXCLUDED.description;
 
 -- The field names a template uses, in order.
 CREATE OR REPLACE FUNCTION genre._template_fields(p_template text)
