@@ -28,7 +28,9 @@ q "INSERT INTO genre.items (item_id, title, category) SELECT 'i' || g, 'Item ' |
 q "SELECT genre.set('model.rebuild_after_events', 3000), genre.set('daemon.poll_interval_seconds', 0.5), genre.set('queue.lease_seconds', 3)" >/dev/null
 
 declare -a PIDS=()
-start_daemon() { GENRE_LOG_LEVEL=warning "$BIN" run --database-url "$URL" </dev/null >>"$LOG" 2>&1 & PIDS[$1]=$!; }
+# Whatever happens, leave no daemon behind (a failed run must not block the next one).
+trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done' EXIT
+start_daemon() { GENRE_LOG_LEVEL=info "$BIN" run --database-url "$URL" </dev/null >>"$LOG" 2>&1 & PIDS[$1]=$!; }
 start_daemon 0
 start_daemon 1
 
@@ -111,6 +113,7 @@ check "every item has exactly one vector, of its current text and template" "
 check "a model was built" "SELECT count(*) > 0 FROM genre.model_builds"
 
 # Graceful shutdown: SIGTERM, both gone within 10 s, and their workers marked stopped.
+echo "$(date +%T.%N) SIGTERM" >>"$LOG"
 for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 for _ in $(seq 1 100); do [ "$(alive)" = "0" ] && break; sleep 0.1; done
 check "SIGTERM stops both daemons within 10 s" "SELECT $(alive) = 0"

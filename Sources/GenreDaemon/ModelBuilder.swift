@@ -26,7 +26,12 @@ struct ModelBuilder {
         stride(from: 0, to: count, by: size).map { $0..<min($0 + size, count) }
     }
 
+    /// Thrown between chunks when the daemon is shutting down: the COPY in progress is aborted (its staging
+    /// partition is dropped by the next build) and nothing is published.
+    struct Cancelled: Error {}
+
     func build(on connection: PostgresConnection, settings: DaemonSettings, shouldStop: () -> Bool) throws -> (ModelSnapshot, Report)? {
+        func checkStop() throws { if shouldStop() { throw Cancelled() } }
         var timings: [String: Double] = [:]
         func timed<T>(_ phase: String, _ body: () throws -> T) rethrows -> T {
             let start = Date()
@@ -88,7 +93,7 @@ struct ModelBuilder {
                         }
                     }
                     return encoder.bytes
-                }, consume: { try stream.send(rows: $0) })
+                }, consume: { try checkStop(); try stream.send(rows: $0) })
             }
         }
         if shouldStop() { return nil }
@@ -123,7 +128,7 @@ struct ModelBuilder {
                         RecommendationRows.encode(list, user: users[user], generation: generation, catalog: catalog, into: &encoder)
                     }
                     return encoder.bytes
-                }, consume: { try stream.send(rows: $0) })
+                }, consume: { try checkStop(); try stream.send(rows: $0) })
             }
         }
         let rows = refresh.rows

@@ -72,9 +72,13 @@ public final class Trainer: @unchecked Sendable {
         // Fold everything committed so far into interactions first, so the build sees it.
         try db.query("SELECT genre._apply_events()")
         let builder = ModelBuilder(workerID: context.workerID, logger: context.logger)
-        if let (snapshot, _) = try builder.build(on: db, settings: settings, shouldStop: { context.shutdown.isTriggered }) {
-            context.snapshots.replace(snapshot)
-            context.stats.add("builds")
+        do {
+            if let (snapshot, _) = try builder.build(on: db, settings: settings, shouldStop: { context.shutdown.isTriggered }) {
+                context.snapshots.replace(snapshot)
+                context.stats.add("builds")
+            }
+        } catch is ModelBuilder.Cancelled {
+            context.logger.info("model build cancelled: shutting down")
         }
     }
 }
