@@ -28,40 +28,31 @@ public final class EmbeddingWorker: @unchecked Sendable {
     }
 
     public func run() {
-        let logger = context.logger
-        while !context.shutdown.isTriggered {
-            guard let db = connection.connect(sleep: context.shutdown.sleep) else { break }
-            do {
-                if connection.isFreshConnection {
-                    needsSweep = true
-                    connection.markCaughtUp()
-                }
-                settings = try DaemonSettings.load(db)
-                guard settings.embeddingEnabled, let embedder = try model() else {
-                    _ = try db.waitForNotifications(timeout: 30, wakeFD: context.shutdown.fileDescriptor)
-                    continue
-                }
-                if needsSweep {
-                    let queued = try db.query("SELECT genre._enqueue_stale_embeddings($1)", [embedder.modelName]).int(0, 0) ?? 0
-                    if queued > 0 { logger.info("queued stale or missing vectors", metadata: ["genre.count": "\(queued)"]) }
-                    needsSweep = false
-                }
-                let items = try embedItems(db, embedder)
-                let texts = try embedEventTexts(db, embedder)
-                if items + texts > 0 { continue }
-                for note in try db.waitForNotifications(timeout: min(settings.pollIntervalSeconds, 5), wakeFD: context.shutdown.fileDescriptor)
-                where note.channel == "genre_settings" && note.payload == "embedding.template" {
-                    needsSweep = true
-                }
-            } catch let error as PostgresError where error.isConnectionLoss {
-                logger.warning("embedding worker lost the database connection; reconnecting", metadata: ["error": "\(error)"])
-                connection.drop()
-            } catch {
-                logger.error("embedding step failed", metadata: ["error": "\(error)"])
-                context.shutdown.sleep(1)
-            }
+        ServiceLoop.run("embedding worker", connection: connection, context: context, errorPause: 1, step: step)
+    }
+
+    func step(_ db: PostgresConnection) throws {
+        if connection.isFreshConnection {
+            needsSweep = true
+            connection.markCaughtUp()
         }
-        logger.info("embedding worker stopped")
+        settings = try DaemonSettings.load(db)
+        guard settings.embeddingEnabled, let embedder = try model() else {
+            _ = try db.waitForNotifications(timeout: 30, wakeFD: context.shutdown.fileDescriptor)
+            return
+        }
+        if needsSweep {
+            let queued = try db.query("SELECT genre._enqueue_stale_embeddings($1)", [embedder.modelName]).int(0, 0) ?? 0
+            if queued > 0 { context.logger.info("queued stale or missing vectors", metadata: ["genre.count": "\(queued)"]) }
+            needsSweep = false
+        }
+        let items = try embedItems(db, embedder)
+        let texts = try embedEventTexts(db, embedder)
+        if items + texts > 0 { return }  // more may be waiting: no pause
+        for note in try db.waitForNotifications(timeout: min(settings.pollIntervalSeconds, 5), wakeFD: context.shutdown.fileDescriptor)
+        where note.channel == "genre_settings" && note.payload == "embedding.template" {
+            needsSweep = true
+        }
     }
 
     /// The model, loaded on first use. A missing model is logged (with its fix) and retried every

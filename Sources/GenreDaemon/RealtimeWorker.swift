@@ -21,37 +21,29 @@ public final class RealtimeWorker: @unchecked Sendable {
     }
 
     public func run() {
-        let logger = context.logger
-        while !context.shutdown.isTriggered {
-            guard let db = connection.connect(sleep: context.shutdown.sleep) else { break }
-            do {
-                if connection.isFreshConnection || settingsStale {
-                    settings = try DaemonSettings.load(db)
-                    settingsStale = false
-                    connection.markCaughtUp()
-                }
-                try heartbeatIfDue(db)
-                try applyPendingEvents(db)
-                try refreshSnapshotIfNeeded(db)
-                if try refreshClaimedUsers(db) > 0 { continue }
-                let timeout = min(settings.pollIntervalSeconds, 5)
-                for note in try db.waitForNotifications(timeout: timeout, wakeFD: context.shutdown.fileDescriptor)
-                where note.channel == "genre_settings" {
-                    settingsStale = true
-                }
-            } catch let error as PostgresError where error.isConnectionLoss {
-                logger.warning("lost the database connection; reconnecting", metadata: ["error": "\(error)"])
-                connection.drop()
-            } catch {
-                logger.error("real-time step failed", metadata: ["error": "\(error)"])
-                context.shutdown.sleep(1)
-            }
-        }
+        ServiceLoop.run("real-time worker", connection: connection, context: context, errorPause: 1, step: step)
+        // Give back whatever this daemon still holds, so others need not wait for the leases.
         if let db = connection.connect(sleep: { _ in false }) {
             _ = try? db.query("UPDATE genre.work_queue SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1", [context.workerID])
             _ = try? db.query("SELECT genre._worker_stopped($1)", [context.workerID])
         }
-        logger.info("real-time worker stopped")
+    }
+
+    func step(_ db: PostgresConnection) throws {
+        if connection.isFreshConnection || settingsStale {
+            settings = try DaemonSettings.load(db)
+            settingsStale = false
+            connection.markCaughtUp()
+        }
+        try heartbeatIfDue(db)
+        try applyPendingEvents(db)
+        try refreshSnapshotIfNeeded(db)
+        if try refreshClaimedUsers(db) > 0 { return }  // more may be waiting: no pause
+        let timeout = min(settings.pollIntervalSeconds, 5)
+        for note in try db.waitForNotifications(timeout: timeout, wakeFD: context.shutdown.fileDescriptor)
+        where note.channel == "genre_settings" {
+            settingsStale = true
+        }
     }
 
     func heartbeatIfDue(_ db: PostgresConnection) throws {

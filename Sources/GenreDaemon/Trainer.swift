@@ -18,24 +18,13 @@ public final class Trainer: @unchecked Sendable {
     }
 
     public func run() {
-        let logger = context.logger
-        while !context.shutdown.isTriggered {
-            guard let db = connection.connect(sleep: context.shutdown.sleep) else { break }
-            do {
-                let settings = try DaemonSettings.load(db)
-                if let reason = try buildReason(db, settings: settings) {
-                    try buildUnderLock(db, settings: settings, reason: reason)
-                }
-                _ = try db.waitForNotifications(timeout: min(settings.pollIntervalSeconds, 2), wakeFD: context.shutdown.fileDescriptor)
-            } catch let error as PostgresError where error.isConnectionLoss {
-                logger.warning("trainer lost the database connection; reconnecting", metadata: ["error": "\(error)"])
-                connection.drop()
-            } catch {
-                logger.error("model build failed", metadata: ["error": "\(error)"])
-                context.shutdown.sleep(5)
+        ServiceLoop.run("trainer", connection: connection, context: context, errorPause: 5) { db in
+            let settings = try DaemonSettings.load(db)
+            if let reason = try buildReason(db, settings: settings) {
+                try buildUnderLock(db, settings: settings, reason: reason)
             }
+            _ = try db.waitForNotifications(timeout: min(settings.pollIntervalSeconds, 2), wakeFD: context.shutdown.fileDescriptor)
         }
-        logger.info("trainer stopped")
     }
 
     /// Why a build is due now, or nil.
