@@ -30,10 +30,14 @@ struct ModelBuilder {
     /// partition is dropped by the next build) and nothing is published.
     struct Cancelled: Error {}
 
-    func build(on connection: PostgresConnection, settings: DaemonSettings, shouldStop: () -> Bool) throws -> (ModelSnapshot, Report)? {
+    /// - Parameter shouldStop: polled before every phase, between chunks, and by the scoring threads per
+    ///   user, so a shutdown interrupts even a slow (debug, large) build within a moment.
+    func build(on connection: PostgresConnection, settings: DaemonSettings,
+               shouldStop: @escaping @Sendable () -> Bool) throws -> (ModelSnapshot, Report)? {
         func checkStop() throws { if shouldStop() { throw Cancelled() } }
         var timings: [String: Double] = [:]
-        func timed<T>(_ phase: String, _ body: () throws -> T) rethrows -> T {
+        func timed<T>(_ phase: String, _ body: () throws -> T) throws -> T {
+            try checkStop()
             let start = Date()
             defer { timings[phase] = Date().timeIntervalSince(start) }
             return try body()
@@ -41,11 +45,11 @@ struct ModelBuilder {
         let startedAt = try connection.query("SELECT clock_timestamp()::text").string(0, 0)
         try connection.query("SELECT genre._drop_abandoned_generations()")
         let data = try timed("load") { try TrainingData.load(connection) }
-        let (matrix, lastEventAt) = timed("matrix") { data.matrix(weights: settings.eventWeights) }
-        let popularity = timed("popularity") {
+        let (matrix, lastEventAt) = try timed("matrix") { data.matrix(weights: settings.eventWeights) }
+        let popularity = try timed("popularity") {
             PopularityModel(matrix: matrix, lastEventAt: lastEventAt, halfLifeDays: settings.popularityHalfLifeDays)
         }
-        let cooccurrence = timed("cooccurrence") {
+        let cooccurrence = try timed("cooccurrence") {
             CooccurrenceModel(matrix: matrix, neighborsPerItem: settings.neighborsPerItem, shrinkage: settings.shrinkage)
         }
         if shouldStop() { return nil }
@@ -68,7 +72,7 @@ struct ModelBuilder {
         }
         let vectors = try timed("load_vectors") { try ItemVectors.load(connection, itemIndex: data.itemIndex) }
         let texts = try timed("load_texts") { try ItemVectors.loadTexts(connection) }
-        let content = timed("content") { () -> [[ContentSimilarity.Neighbor]] in
+        let content = try timed("content") { () -> [[ContentSimilarity.Neighbor]] in
             guard !vectors.isEmpty else { return [] }
             return ContentSimilarity.neighbors(vectors: vectors.values, present: vectors.present, dims: vectors.dims,
                                                k: settings.neighborsPerItem)
@@ -81,7 +85,7 @@ struct ModelBuilder {
                 let chunks = Self.chunks(similar.count)
                 try orderedPipeline(count: chunks.count, produce: { chunk in
                     var encoder = BinaryCopyEncoder(capacity: 1 << 16, header: false)
-                    for item in chunks[chunk] {
+                    for item in chunks[chunk] where !shouldStop() {
                         for (position, entry) in similar[item].enumerated() {
                             encoder.beginRow(fieldCount: 6)
                             encoder.appendText(catalog.ids[item])
@@ -121,7 +125,7 @@ struct ModelBuilder {
                     let scores = vectors.scores(batch: withInterest.map { interests[$0]!.vector })
                     var scoresByPosition: [Int: [Float]] = [:]
                     for (position, row) in zip(withInterest, scores) { scoresByPosition[position] = row }
-                    for (position, user) in chunks[chunk].enumerated() {
+                    for (position, user) in chunks[chunk].enumerated() where !shouldStop() {
                         let list = hybrid.recommend(histories[position], interest: interests[position], k: settings.storedK,
                                                     excludeSeen: settings.excludeSeen, scratch: &scratch,
                                                     contentScores: scoresByPosition[position])

@@ -62,7 +62,8 @@ public final class Trainer: @unchecked Sendable {
         try db.query("SELECT genre._apply_events()")
         let builder = ModelBuilder(workerID: context.workerID, logger: context.logger)
         do {
-            if let (snapshot, _) = try builder.build(on: db, settings: settings, shouldStop: { context.shutdown.isTriggered }) {
+            let shutdown = context.shutdown
+            if let (snapshot, _) = try builder.build(on: db, settings: settings, shouldStop: { shutdown.isTriggered }) {
                 context.snapshots.replace(snapshot)
                 context.stats.add("builds")
             }
