@@ -1,4 +1,3 @@
-import Foundation
 import GenrePostgres
 import GenreRecommend
 
@@ -10,22 +9,10 @@ enum ItemVectors {
         var vectors = ItemVectorTable(values: [Float](repeating: 0, count: itemIndex.count * dims),
                                       present: [Bool](repeating: false, count: itemIndex.count), dims: dims)
         for row in 0..<rows.rowCount {
-            guard let id = rows.string(row, 0), let item = itemIndex[id], try rows.int(row, 1) == dims else { continue }
-            var column = 0
-            // "{0.1,-0.2,...}": parse in place rather than through JSON.
-            let parsed = rows.withCString(row, 2) { pointer -> Bool in
-                var cursor = pointer + 1
-                while cursor.pointee != 0 && column < dims {
-                    var end: UnsafeMutablePointer<CChar>?
-                    let value = strtof(cursor, &end)
-                    guard let end, end != UnsafeMutablePointer(mutating: cursor) else { return false }
-                    vectors.values[Int(item) * dims + column] = value
-                    column += 1
-                    cursor = UnsafePointer(end) + 1
-                }
-                return column == dims
-            } ?? false
-            vectors.present[Int(item)] = parsed
+            guard let id = rows.string(row, 0), let item = itemIndex[id], try rows.int(row, 1) == dims,
+                  let vector = rows.floats(row, 2, count: dims) else { continue }
+            vectors.values.replaceSubrange(Int(item) * dims..<(Int(item) + 1) * dims, with: vector)
+            vectors.present[Int(item)] = true
         }
         return vectors
     }
@@ -43,7 +30,7 @@ enum ItemVectors {
         var texts: [String: [UserInterest.TextEvent]] = [:]
         for row in 0..<rows.rowCount {
             guard let id = rows.string(row, 0), let event = rows.string(row, 1), let text = rows.string(row, 2),
-                  let dims = try rows.int(row, 5), let vector = rows.string(row, 4).flatMap({ parseFloatArray($0, expecting: dims) }) else { continue }
+                  let dims = try rows.int(row, 5), let vector = rows.floats(row, 4, count: dims) else { continue }
             texts[id, default: []].append(.init(text: text, event: event, at: try rows.double(row, 3) ?? 0, vector: vector))
         }
         return texts

@@ -1,4 +1,7 @@
 import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The rows of one statement, read lazily from libpq's result (text format).
 ///
@@ -70,6 +73,28 @@ public final class QueryResult {
             return nil
         }
         return try body(value)
+    }
+
+    /// A `real[]` / `float8[]` value ("{0.1,-2e-05,...}") of exactly `count` elements, parsed in place with
+    /// strtof (embeddings are read by the thousand); nil for NULL, a malformed value or another length.
+    public func floats(_ row: Int, _ column: Int, count: Int) -> [Float]? {
+        withCString(row, column) { Self.parseFloatArray($0, count: count) } ?? nil
+    }
+
+    static func parseFloatArray(_ text: UnsafePointer<CChar>, count: Int) -> [Float]? {
+        guard text.pointee == CChar(UInt8(ascii: "{")) else { return nil }
+        var values = [Float]()
+        values.reserveCapacity(count)
+        var cursor = text + 1
+        while cursor.pointee != 0 && cursor.pointee != CChar(UInt8(ascii: "}")) {
+            var end: UnsafeMutablePointer<CChar>?
+            let value = strtof(cursor, &end)
+            guard let end, end != UnsafeMutablePointer(mutating: cursor), values.count < count else { return nil }
+            values.append(value)
+            cursor = UnsafePointer(end)
+            if cursor.pointee == CChar(UInt8(ascii: ",")) { cursor += 1 }
+        }
+        return values.count == count ? values : nil
     }
 
     private func decodeError(_ text: String, _ expected: String, _ column: Int) -> PostgresError {

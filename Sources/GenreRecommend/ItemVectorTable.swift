@@ -56,10 +56,3 @@ public struct ItemVectorTable: Sendable {
         return (0..<queries.count).map { Array(out[$0 * count..<($0 + 1) * count]) }
     }
 }
-
-/// Parses PostgreSQL's text form of a real[] ("{0.1,-2e-05,...}") without going through JSON.
-public func parseFloatArray(_ text: String, expecting count: Int) -> [Float]? {
-    guard text.hasPrefix("{"), text.hasSuffix("}") else { return nil }
-    let values = text.dropFirst().dropLast().split(separator: ",").compactMap { Float($0) }
-    return values.count == count ? values : nil
-}

@@ -60,7 +60,5 @@ struct ItemVectorTableTests {
                 #expect(abs(single[item] - naive) < 1e-4 && abs(batch[q][item] - naive) < 1e-4)
             }
         }
-        #expect(parseFloatArray("{0.5,-2e-05,3}", expecting: 3) == [0.5, -2e-05, 3])
-        #expect(parseFloatArray("{1,2}", expecting: 3) == nil)
     }
 }
