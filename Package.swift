@@ -28,7 +28,8 @@ let package = Package(
         // Migration runner; the SQL lives in Sources/GenreSchema/sql (top-level sql/ links to it), bundled as a resource.
         .target(name: "GenreSchema", dependencies: ["GenrePostgres", "GenreSupport"], resources: [.copy("sql")]),
         // Models and ranking: plain Swift values, no database.
-        .target(name: "GenreRecommend", dependencies: ["GenreSupport", "GenreLinearAlgebra"]),
+        .target(name: "GenreRecommend", dependencies: ["GenreSupport", "GenreLinearAlgebra"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         // Long-lived services that move rows between PostgreSQL and the models.
         .target(name: "GenreDaemon", dependencies: [
             "GenrePostgres", "GenreSchema", "GenreRecommend", "GenreSupport", "GenreEmbedding", "GenreLinearAlgebra",
@@ -40,9 +41,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "GenrePostgresTests", dependencies: ["GenrePostgres"]),
-        .testTarget(name: "GenreRecommendTests", dependencies: ["GenreRecommend"]),
+        .testTarget(name: "GenreRecommendTests", dependencies: ["GenreRecommend", "GenreSupport"]),
         .testTarget(name: "GenreSupportTests", dependencies: ["GenreSupport"]),
-        .testTarget(name: "GenreLinearAlgebraTests", dependencies: ["GenreLinearAlgebra"]),
+        .testTarget(name: "GenreLinearAlgebraTests", dependencies: ["GenreLinearAlgebra", "GenreSupport"]),
         .testTarget(name: "GenreEmbeddingTests", dependencies: ["GenreEmbedding", "GenreSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "GenreIntegrationTests", dependencies: [
             "GenrePostgres", "GenreSchema", "GenreDaemon", "GenreRecommend",

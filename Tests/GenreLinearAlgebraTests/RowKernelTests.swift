@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import GenreSupport
 @testable import GenreLinearAlgebra
 
 @Suite("row kernels against naive references")
 struct RowKernelTests {
     @Test("residual add + LayerNorm matches the textbook formula in Double")
     func layerNorm() {
-        var rng = SplitMix64(state: 11)
+        var rng = SplitMix64(seed: 11)
         let rows = 7, width = 384
         let x = (0..<rows * width).map { _ in Float.random(in: -3...3, using: &rng) }
         let residual = (0..<rows * width).map { _ in Float.random(in: -1...1, using: &rng) }
@@ -38,7 +39,7 @@ struct RowKernelTests {
 
     @Test("fast GELU matches the libm GELU on every lane and the scalar tail", arguments: [1, 8, 13, 1536 * 3 + 5])
     func gelu(count: Int) {
-        var rng = SplitMix64(state: UInt64(count))
+        var rng = SplitMix64(seed: UInt64(count))
         let x = (0..<count).map { _ in Float.random(in: -8...8, using: &rng) }
         var fast = x, reference = x
         RowKernels.geluErf(&fast, count: count)
@@ -53,7 +54,7 @@ struct RowKernelTests {
 
     @Test("softmax rows sum to 1 and match exp(s·x)/Σ")
     func softmax() {
-        var rng = SplitMix64(state: 5)
+        var rng = SplitMix64(seed: 5)
         let rows = 4, width = 9
         let x = (0..<rows * width).map { _ in Float.random(in: -20...20, using: &rng) }
         var fast = x

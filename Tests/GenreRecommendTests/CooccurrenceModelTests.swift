@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GenreSupport
 import GenreRecommend
 
 /// CooccurrenceModel against a naive dense reference: an item × user matrix of positive strengths, cosine

@@ -1,4 +1,5 @@
 import Testing
+import GenreSupport
 import GenreRecommend
 
 @Suite struct InteractionMatrixTests {

@@ -1,4 +1,5 @@
 import Testing
+import GenreSupport
 @testable import GenreRecommend
 
 @Suite struct TopKTests {
