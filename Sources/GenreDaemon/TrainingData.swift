@@ -61,8 +61,6 @@ struct TrainingData {
         }
         let queueRows = try connection.query("SELECT work_key, version FROM genre.work_queue WHERE queue = 'users'")
         var queue: [(user: String, version: Int)] = []
-    /// Newest item embedding this read saw (text), so the trainer can tell when new vectors arrived.
-    var embeddedUntil = ""
         for row in 0..<queueRows.rowCount {
             if let user = queueRows.string(row, 0), let version = try queueRows.int(row, 1) { queue.append((user, version)) }
         }

@@ -19,11 +19,12 @@ public enum BLAS {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    /// y = A · x for a row-major m × n matrix A. Use this rather than gemm with one column: gemm packs
+    /// y = A · x + beta · y for a row-major m × n matrix A. Use this rather than gemm with one column: gemm packs
     /// (copies) all of A on every call, which made per-user scoring over a catalogue memory-bound.
     @inline(__always)
-    public static func gemv(m: Int, n: Int, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), 1, a, Int32(lda), x, 1, 0, y, 1)
+    public static func gemv(m: Int, n: Int, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                            beta: Float = 0) {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), 1, a, Int32(lda), x, 1, beta, y, 1)
     }
 
     /// A · B for whole matrices (B transposed when `transposeB`), as a new matrix.
