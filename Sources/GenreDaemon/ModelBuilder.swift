@@ -45,12 +45,12 @@ struct ModelBuilder {
         let startedAt = try connection.query("SELECT clock_timestamp()::text").string(0, 0)
         try connection.query("SELECT genre._drop_abandoned_generations()")
         let data = try timed("load") { try TrainingData.load(connection) }
-        let (matrix, lastEventAt) = try timed("matrix") { data.matrix(weights: settings.eventWeights) }
+        let (matrix, lastEventAt) = try timed("matrix") { data.matrix(weights: settings.model.eventWeights) }
         let popularity = try timed("popularity") {
-            PopularityModel(matrix: matrix, lastEventAt: lastEventAt, halfLifeDays: settings.popularityHalfLifeDays)
+            PopularityModel(matrix: matrix, lastEventAt: lastEventAt, halfLifeDays: settings.model.popularityHalfLifeDays)
         }
         let cooccurrence = try timed("cooccurrence") {
-            CooccurrenceModel(matrix: matrix, neighborsPerItem: settings.neighborsPerItem, shrinkage: settings.shrinkage)
+            CooccurrenceModel(matrix: matrix, neighborsPerItem: settings.model.neighborsPerItem, shrinkage: settings.model.shrinkage)
         }
         if shouldStop() { return nil }
         let recommender = CooccurrenceRecommender(cooccurrence: cooccurrence, popularity: popularity)
@@ -75,11 +75,11 @@ struct ModelBuilder {
         let content = try timed("content") { () -> [[ContentSimilarity.Neighbor]] in
             guard !vectors.isEmpty else { return [] }
             return ContentSimilarity.neighbors(vectors: vectors.values, present: vectors.present, dims: vectors.dims,
-                                               k: settings.neighborsPerItem)
+                                               k: settings.model.neighborsPerItem)
         }
         let snapshot = ModelSnapshot(buildID: 0, catalog: catalog, itemIndex: data.itemIndex, recommender: recommender, vectors: vectors)
-        let similar = SimilarItems.blend(cooccurrence: cooccurrence.neighbors, content: content, contentWeight: settings.contentWeight)
-        let contentWeight = settings.contentWeight
+        let similar = SimilarItems.blend(cooccurrence: cooccurrence.neighbors, content: content, contentWeight: settings.model.similarContentWeight)
+        let contentWeight = settings.model.similarContentWeight
         _ = try timed("write_neighbors") {
             try ResultWriter.replace(.itemNeighbors, columns: "item_id, rank, neighbor_id, score, reasons, generation", on: connection) { generation, stream in
                 let chunks = Self.chunks(similar.count)
@@ -127,7 +127,7 @@ struct ModelBuilder {
                     for (position, row) in zip(withInterest, scores) { scoresByPosition[position] = row }
                     for (position, user) in chunks[chunk].enumerated() where !shouldStop() {
                         let list = hybrid.recommend(histories[position], interest: interests[position], k: settings.storedK,
-                                                    excludeSeen: settings.excludeSeen, scratch: &scratch,
+                                                    excludeSeen: settings.model.excludeSeen, scratch: &scratch,
                                                     contentScores: scoresByPosition[position])
                         RecommendationRows.encode(list, user: users[user], generation: generation, catalog: catalog, into: &encoder)
                     }

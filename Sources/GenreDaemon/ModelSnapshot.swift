@@ -12,17 +12,17 @@ public struct ModelSnapshot: Sendable {
     public let vectors: ItemVectorTable
 
     func hybrid(_ settings: DaemonSettings) -> HybridRecommender {
-        var hybrid = HybridRecommender(base: recommender, vectors: vectors, weights: settings.blend)
-        hybrid.diversityLambda = settings.diversityLambda
-        if !settings.categoryBoosts.isEmpty {
-            hybrid.boost = catalog.categories.map { category in category.flatMap { settings.categoryBoosts[$0] } ?? 1 }
+        var hybrid = HybridRecommender(base: recommender, vectors: vectors, weights: settings.model.blend)
+        hybrid.diversityLambda = settings.model.diversityLambda
+        if !settings.model.categoryBoosts.isEmpty {
+            hybrid.boost = catalog.categories.map { category in category.flatMap { settings.model.categoryBoosts[$0] } ?? 1 }
         }
         return hybrid
     }
 
     func interest(_ history: UserHistory, texts: [UserInterest.TextEvent], settings: DaemonSettings) -> UserInterest? {
-        UserInterest.build(history: history, vectors: vectors, texts: texts, textWeight: settings.interestTextWeight,
-                           halfLifeDays: settings.interestHalfLifeDays)
+        UserInterest.build(history: history, vectors: vectors, texts: texts, textWeight: settings.model.interestTextWeight,
+                           halfLifeDays: settings.model.interestHalfLifeDays)
     }
 }
 

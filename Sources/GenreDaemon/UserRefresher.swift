@@ -25,7 +25,7 @@ struct UserRefresher {
         let interest = snapshot.interest(history, texts: texts, settings: settings)
         var scratch = CooccurrenceRecommender.Scratch(itemCount: snapshot.catalog.ids.count, anchors: snapshot.recommender.anchorsPerItem)
         let list = snapshot.hybrid(settings).recommend(history, interest: interest, k: settings.storedK,
-                                                       excludeSeen: settings.excludeSeen, scratch: &scratch)
+                                                       excludeSeen: settings.model.excludeSeen, scratch: &scratch)
         let written = try connection.query("SELECT genre._write_user_recommendations($1, $2::jsonb)",
                                            [user, RecommendationRows.jsonArray(list, catalog: snapshot.catalog)],
                                            context: "write recommendations of one user")

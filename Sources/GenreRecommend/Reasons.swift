@@ -66,9 +66,11 @@ public enum Reasons {
 
     public static func summary(for row: Recommendation, catalog: ItemCatalog) -> String {
         switch row.strategy {
-        case .cooccurrence:
+        case .cooccurrence, .collaborative:
             let anchors = Array(row.anchors.prefix(2))
-            guard let first = anchors.first else { return "Often chosen together with items in your history" }
+            guard let first = anchors.first else {
+                return row.strategy == .collaborative ? "Chosen by people whose tastes match yours" : "Often chosen together with items in your history"
+            }
             var sentence = "Because you \(verb(for: first.event)) \(catalog.name(first.item))"
             if anchors.count > 1 {
                 let second = anchors[1]
@@ -88,6 +90,8 @@ public enum Reasons {
             case .item(let item):
                 return "Similar to \(catalog.name(item)), which you \(verb(for: anchor.event))"
             }
+        case .freshness:
+            return "New in the catalogue"
         case .popularity:
             return row.users == 1 ? "Popular: 1 person chose it recently" : "Popular: \(row.users) people chose it recently"
         }

@@ -1,8 +1,10 @@
 /// Which model put an item on a list.
 public enum Strategy: String, Sendable, CaseIterable, Comparable {
+    case collaborative
     case cooccurrence
     case content
     case popularity
+    case freshness
 
     public static func < (a: Strategy, b: Strategy) -> Bool { a.rawValue < b.rawValue }
 }

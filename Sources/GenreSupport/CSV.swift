@@ -1,3 +1,5 @@
+import Foundation
+
 /// RFC 4180 CSV: comma-separated fields, double-quoted when they hold commas, quotes or line breaks, with
 /// "" for a literal quote. Enough for MovieLens and for the generic interaction files of `genre eval`.
 public enum CSV {
@@ -42,5 +44,13 @@ public enum CSV {
             rows.append(row)
         }
         return rows
+    }
+}
+
+extension CSV {
+    /// One field as CSV writes it: quoted (with "" for a quote) only when it holds a comma, quote or line break.
+    public static func field(_ value: String) -> String {
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

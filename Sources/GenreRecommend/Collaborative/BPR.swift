@@ -157,6 +157,20 @@ public struct BPR: CollaborativeModel {
         return x
     }
 
+    /// BPR's user vector is not a closed-form function of the history, so an entry's part is approximated by
+    /// its strength times the similarity of the two items' factors.
+    public func contributions(history: [Interaction], to items: [Int32]) -> [[Float]] {
+        let f = model.factors, y = model.itemFactors
+        return items.map { item in
+            history.map { entry in
+                guard Int(entry.item) < model.itemCount else { return 0 }
+                var dot: Float = 0
+                for d in 0..<f { dot += y[Int(entry.item) * f + d] * y[Int(item) * f + d] }
+                return entry.strength * dot
+            }
+        }
+    }
+
     public func scores(user: Int) -> [Float] { model.scores(userVector: model.userVector(user)) }
     public func scores(history: [Interaction]) throws -> [Float] { model.scores(userVector: foldIn(history)) }
 }

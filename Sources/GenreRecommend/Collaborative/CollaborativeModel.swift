@@ -10,6 +10,9 @@ public protocol CollaborativeModel: Sendable {
     func scores(user: Int) -> [Float]
     /// Scores of every item for a user known only by their interactions (strength < 0 for dislikes).
     func scores(history: [Interaction]) throws -> [Float]
+    /// How much each history entry adds to each of `items`' scores: result[n][h] for items[n] and
+    /// history[h]. Exact for ALS (Hu et al. §5) and EASE; for BPR, strength · item-factor similarity.
+    func contributions(history: [Interaction], to items: [Int32]) -> [[Float]]
 }
 
 /// One (item, strength) pair of a user's history, as models consume it.

@@ -68,6 +68,15 @@ public struct EASE: CollaborativeModel {
         return out
     }
 
+    /// score(j) = Σᵢ xᵢ·B[i][j], so entry i contributes exactly xᵢ·B[i][j].
+    public func contributions(history: [Interaction], to items: [Int32]) -> [[Float]] {
+        items.map { item in
+            history.map { entry in
+                Int(entry.item) < itemCount ? entry.strength * weights[Int(entry.item) * itemCount + Int(item)] : 0
+            }
+        }
+    }
+
     /// Item i's strongest positive weights, top k: its collaborative neighbours.
     public func itemNeighbors(k: Int) -> [[ContentSimilarity.Neighbor]] {
         (0..<itemCount).map { i in

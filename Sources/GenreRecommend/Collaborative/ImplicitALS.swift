@@ -135,6 +135,16 @@ public struct ImplicitALS: CollaborativeModel {
     /// The exact least-squares user vector for `history` with the item factors fixed (a Cholesky solve):
     /// how the real-time path scores a user whose events arrived after training.
     public func foldIn(_ history: [Interaction]) throws -> [Float] {
+        let (a, b) = normalEquations(history)
+        do {
+            return try PositiveDefinite.solve(a, b, order: model.factors)
+        } catch let error as LinearAlgebraError {
+            throw CollaborativeError.notPositiveDefinite(model: "ALS fold-in", detail: error.description)
+        }
+    }
+
+    /// A·x = b for the user: A = YᵀY + λI + Σ (c−1)·y·yᵀ, b = Σ c·p·y over the history.
+    func normalEquations(_ history: [Interaction]) -> (a: [Float], b: [Float]) {
         let f = model.factors
         var a = itemGram
         var b = [Float](repeating: 0, count: f)
@@ -147,10 +157,26 @@ public struct ImplicitALS: CollaborativeModel {
                 for (j, yj) in y.enumerated() { a[i * f + j] += (confidence - 1) * yi * yj }
             }
         }
-        do {
-            return try PositiveDefinite.solve(a, b, order: f)
-        } catch let error as LinearAlgebraError {
-            throw CollaborativeError.notPositiveDefinite(model: "ALS fold-in", detail: error.description)
+        return (a, b)
+    }
+
+    /// score(j) = yⱼᵀ·W·b = Σᵢ cᵢ·pᵢ·(yⱼᵀ·W·yᵢ) with W = A⁻¹, so entry i contributes cᵢ·pᵢ·yⱼᵀ·W·yᵢ
+    /// (a dislike has p = 0: it acts through W, lowering similar items, and contributes nothing itself).
+    public func contributions(history: [Interaction], to items: [Int32]) -> [[Float]] {
+        let f = model.factors, y = model.itemFactors
+        var (w, _) = normalEquations(history)
+        guard (try? PositiveDefinite.invert(&w, order: f)) != nil else { return items.map { _ in history.map { _ in 0 } } }
+        return items.map { item in
+            let yj = y[Int(item) * f..<(Int(item) + 1) * f]
+            var z = [Float](repeating: 0, count: f)
+            for r in 0..<f { for (c, value) in yj.enumerated() { z[r] += w[r * f + c] * value } }
+            return history.map { entry in
+                guard entry.strength > 0, Int(entry.item) < model.itemCount else { return 0 }
+                let confidence = 1 + configuration.alpha * entry.strength
+                var dot: Float = 0
+                for d in 0..<f { dot += y[Int(entry.item) * f + d] * z[d] }
+                return confidence * dot
+            }
         }
     }
 

@@ -1,0 +1,145 @@
+import Foundation
+
+/// The settings that shape models and lists, by the same keys as genre.setting_definitions, so the daemon
+/// (reading genre.current_settings) and `genre eval --set key=value` configure models identically.
+///
+/// Ranges are enforced by the SQL catalogue on write and by each model's own validation; this type checks
+/// key names and value types.
+public struct RecommenderSettings: Sendable, Equatable {
+    public var eventWeights = EventWeights.defaults
+    public var popularityHalfLifeDays = 30.0
+    public var neighborsPerItem = 50
+    public var shrinkage = 2.0
+    public var historyItems = 200
+    public var excludeSeen = true
+    /// Seconds after which a seen item may come back (recommend.reshow_after_days; nil = never).
+    public var reshowAfterSeconds: Double?
+    public var categoryBoosts: [String: Float] = [:]
+    public var similarContentWeight: Float = 0.5
+    public var blend = BlendWeights.defaults
+    public var interestTextWeight = 3.0
+    public var interestHalfLifeDays = 90.0
+    public var diversityLambda: Float = 0.9
+    /// "als", "bpr", "ease" or "none".
+    public var collaborativeModel = "als"
+    /// Confidence of an interaction halves every this many days before the newest event (0 = no decay).
+    public var collaborativeHalfLifeDays = 0.0
+    public var als = ImplicitALS.Configuration()
+    public var bpr = BPR.Configuration()
+    public var ease = EASE.Configuration()
+
+    public init() {}
+
+    public static let collaborativeModels = ["als", "bpr", "ease", "none"]
+
+    /// Every key this type understands (each is also in the SQL catalogue; a test checks).
+    public static let keys: [String] = [
+        "event.weights", "popularity.half_life_days", "cooccurrence.neighbors", "cooccurrence.shrinkage",
+        "recommend.history_items", "recommend.exclude_seen", "recommend.reshow_after_days", "recommend.category_boosts",
+        "similar.content_weight", "blend.weights", "interest.text_weight", "interest.half_life_days", "diversity.lambda",
+        "collaborative.model", "collaborative.half_life_days", "model.seed",
+        "als.factors", "als.regularization", "als.alpha", "als.iterations", "als.cg_steps",
+        "bpr.factors", "bpr.learning_rate", "bpr.regularization", "bpr.iterations",
+        "ease.regularization", "ease.max_items",
+    ]
+
+    /// Applies one setting given as JSON text ('0.5', '"als"', 'true', '{"view": 1}'). A bare word that is
+    /// not JSON counts as a string, so `--set collaborative.model=bpr` works from a shell.
+    public mutating func apply(key: String, json text: String) throws {
+        let value = Self.decode(text)
+        func number() throws -> Double {
+            if let n = value as? NSNumber, !(value is Bool), n.doubleValue.isFinite { return n.doubleValue }
+            if let s = value as? String, let n = Double(s), n.isFinite { return n }
+            throw SettingError.invalidValue(key: key, expected: "a finite number", got: text)
+        }
+        func integer() throws -> Int {
+            let n = try number()
+            guard n == n.rounded(), abs(n) < 1e15 else { throw SettingError.invalidValue(key: key, expected: "an integer", got: text) }
+            return Int(n)
+        }
+        func boolean() throws -> Bool {
+            if let b = value as? Bool { return b }
+            if let s = value as? String, ["true", "false"].contains(s) { return s == "true" }
+            throw SettingError.invalidValue(key: key, expected: "true or false", got: text)
+        }
+        func weights() throws -> [String: Double] {
+            guard let object = value as? [String: Any] else {
+                throw SettingError.invalidValue(key: key, expected: "a JSON object of name: number", got: text)
+            }
+            return try object.mapValues { entry in
+                guard let n = entry as? NSNumber, !(entry is Bool), n.doubleValue.isFinite else {
+                    throw SettingError.invalidValue(key: key, expected: "numbers as values", got: text)
+                }
+                return n.doubleValue
+            }
+        }
+        switch key {
+        case "event.weights": eventWeights = EventWeights(try weights())
+        case "popularity.half_life_days": popularityHalfLifeDays = try number()
+        case "cooccurrence.neighbors": neighborsPerItem = try integer()
+        case "cooccurrence.shrinkage": shrinkage = try number()
+        case "recommend.history_items": historyItems = try integer()
+        case "recommend.exclude_seen": excludeSeen = try boolean()
+        case "recommend.reshow_after_days":
+            let days = try number()
+            reshowAfterSeconds = days > 0 ? days * 86_400 : nil
+        case "recommend.category_boosts": categoryBoosts = try weights().mapValues(Float.init)
+        case "similar.content_weight": similarContentWeight = Float(try number())
+        case "blend.weights": blend = try BlendWeights(try weights(), key: key)
+        case "interest.text_weight": interestTextWeight = try number()
+        case "interest.half_life_days": interestHalfLifeDays = try number()
+        case "diversity.lambda": diversityLambda = Float(try number())
+        case "collaborative.model":
+            guard let name = value as? String, Self.collaborativeModels.contains(name) else {
+                throw SettingError.invalidValue(key: key, expected: Self.collaborativeModels.joined(separator: ", "), got: text)
+            }
+            collaborativeModel = name
+        case "collaborative.half_life_days": collaborativeHalfLifeDays = try number()
+        case "model.seed":
+            let seed = UInt64(clamping: try integer())
+            als.seed = seed
+            bpr.seed = seed
+        case "als.factors": als.factors = try integer()
+        case "als.regularization": als.regularization = Float(try number())
+        case "als.alpha": als.alpha = Float(try number())
+        case "als.iterations": als.iterations = try integer()
+        case "als.cg_steps": als.cgSteps = try integer()
+        case "bpr.factors": bpr.factors = try integer()
+        case "bpr.learning_rate": bpr.learningRate = Float(try number())
+        case "bpr.regularization": bpr.regularization = Float(try number())
+        case "bpr.iterations": bpr.iterations = try integer()
+        case "ease.regularization": ease.regularization = Float(try number())
+        case "ease.max_items": ease.maxItems = try integer()
+        default: throw SettingError.unknownKey(key)
+        }
+    }
+
+    static func decode(_ text: String) -> Any {
+        if let data = text.data(using: .utf8), let value = try? JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed) {
+            return value
+        }
+        return text
+    }
+}
+
+public enum SettingError: Error, Equatable, CustomStringConvertible {
+    case unknownKey(String)
+    case invalidValue(key: String, expected: String, got: String)
+
+    public var description: String {
+        switch self {
+        case .unknownKey(let key):
+            return "unknown setting \"\(key)\" (see docs/SETTINGS.md for the keys)"
+        case .invalidValue(let key, let expected, let got):
+            return "setting \"\(key)\" must be \(expected), got \(got.prefix(100))"
+        }
+    }
+}
+
+extension RecommenderSettings {
+    /// A user's history under these settings' event weights, anchor limit and re-show rule.
+    public func history(_ groups: [UserHistory.EventGroup], now: Double) -> UserHistory {
+        UserHistory(entries: UserHistory.entries(from: groups, weights: eventWeights), limit: historyItems,
+                    reshowAfter: reshowAfterSeconds, now: now)
+    }
+}

@@ -1,0 +1,215 @@
+import ArgumentParser
+import Foundation
+import GenreEmbedding
+import GenreRecommend
+import GenreSupport
+
+/// `genre eval`: offline evaluation on a dataset file, no database.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate models offline on a dataset (no database): split, train, recommend, measure.",
+        discussion: """
+            Examples:
+              genre eval --dataset ml-100k --data-dir ../shared/data/ml-100k --protocol ms-recommenders --model ease --model als
+              genre eval --interactions events.csv --items items.csv --protocol leave-last-out --model hybrid --set blend.weights='{"collaborative":1,"content":0.5}'
+            --json writes an object (one model) or an array (several); --predictions writes user_id,rank,item_id,score.
+            """)
+
+    @Option(help: "ml-100k or ml-latest-small (with --data-dir).") var dataset: String?
+    @Option(help: "Folder of the dataset's files.") var dataDir: String?
+    @Option(help: "Generic interactions CSV: user_id,item_id[,weight][,timestamp].") var interactions: String?
+    @Option(help: "Generic items CSV: item_id,title[,description][,tags][,category]; tags |-separated.") var items: String?
+    @Option(help: "ms-recommenders, leave-last-out, temporal or given.") var `protocol` = "ms-recommenders"
+    @Option(help: "For --protocol temporal: the newest fraction of interactions held out.") var testFraction = 0.2
+    @Option(help: "For --protocol given: the train file (same header as --interactions).") var train: String?
+    @Option(help: "For --protocol given: the test file.") var test: String?
+    @Flag(help: "Evaluate on a validation split carved from train by the same protocol (for tuning; the test part is never read).")
+    var validation = false
+    @Option(name: .customLong("model"), help: "Model to evaluate, repeatable: \(Evaluator.models.joined(separator: ", ")).")
+    var models: [String] = ["hybrid"]
+    @Option(name: .customLong("set"), help: "A setting as key=value (the SQL setting keys), repeatable.") var settings: [String] = []
+    @Option(help: "List length.") var k = 10
+    @Option(help: "Users with at most this many train interactions are also reported apart.") var coldMax = 5
+    @Option(help: "Write the results as JSON.") var json: String?
+    @Option(help: "Write every evaluated user's list as CSV.") var predictions: String?
+    @Flag(help: "Skip embedding item text (no content model, no diversity metric).") var noText = false
+
+    func run() throws {
+        var recommender = RecommenderSettings()
+        for assignment in settings {
+            guard let equals = assignment.firstIndex(of: "=") else { throw ValidationError("--set takes key=value, got \(assignment)") }
+            do {
+                try recommender.apply(key: String(assignment[..<equals]), json: String(assignment[assignment.index(after: equals)...]))
+            } catch let error as SettingError {
+                throw ValidationError(error.description)
+            }
+        }
+        for model in models where !Evaluator.models.contains(model) {
+            throw ValidationError("unknown model \"\(model)\"; choose from \(Evaluator.models.joined(separator: ", "))")
+        }
+        let data = try loadDataset()
+        var split = try makeSplit(data)
+        if validation { split = Split.make(split.train, protocol: try splitProtocol()) }
+        let vectors = try embedItems(data)
+        let trainCounts = Dictionary(grouping: split.train, by: \.user).mapValues(\.count)
+        var results: [String] = []
+        var table: [[String]] = []
+        for model in models {
+            let evaluator = Evaluator(itemCount: data.itemIDs.count, settings: recommender, vectors: vectors)
+            let progress = ProgressLine(label: model)
+            let result: Evaluator.Result
+            do {
+                result = try evaluator.run(model: model, split: split, k: k, progress: progress.update)
+            } catch {
+                progress.finish()
+                throw ValidationError("\(model): \(error)")
+            }
+            progress.finish()
+            let relevant = split.relevant
+            let cold = relevant.filter { (trainCounts[Int32($0.key)] ?? 0) <= coldMax }
+            let coldMetrics = RankingMetrics.mean(lists: result.lists.mapValues { $0.map(\.item) }, relevant: cold, k: k)
+            results.append(jsonObject(result, data: data, cold: coldMetrics))
+            table.append(row(result))
+            if let predictions { try writePredictions(result, data: data, to: models.count == 1 ? predictions : suffixed(predictions, model)) }
+        }
+        printTable(table, data: data, split: split)
+        if let json {
+            let text = results.count == 1 ? results[0] : "[" + results.joined(separator: ",\n") + "]"
+            try Data((text + "\n").utf8).write(to: URL(fileURLWithPath: json))
+        }
+    }
+
+    func loadDataset() throws -> EvaluationDataset {
+        do {
+            if let dataset {
+                guard let dataDir else { throw ValidationError("--dataset needs --data-dir") }
+                let url = URL(fileURLWithPath: dataDir)
+                switch dataset {
+                case "ml-100k": return try .movieLens100K(directory: url)
+                case "ml-latest-small": return try .movieLensLatestSmall(directory: url)
+                default: throw ValidationError("unknown dataset \(dataset); use ml-100k, ml-latest-small or --interactions FILE")
+                }
+            }
+            if `protocol` == "given" {
+                guard let train, let test else { throw ValidationError("--protocol given needs --train FILE and --test FILE") }
+                return try .csv(interactions: URL(fileURLWithPath: train), heldOutFile: URL(fileURLWithPath: test), items: items.map(URL.init(fileURLWithPath:)))
+            }
+            guard let interactions else { throw ValidationError("give --dataset with --data-dir, or --interactions FILE") }
+            return try .csv(interactions: URL(fileURLWithPath: interactions), items: items.map(URL.init(fileURLWithPath:)))
+        } catch let failure as EvaluationDataset.Failure {
+            throw ValidationError(failure.description)
+        }
+    }
+
+    func splitProtocol() throws -> SplitProtocol {
+        switch `protocol` {
+        case "ms-recommenders": return .msRecommenders()
+        case "leave-last-out": return .leaveLastOut
+        case "temporal":
+            guard testFraction > 0 && testFraction < 1 else { throw ValidationError("--test-fraction must be between 0 and 1") }
+            return .temporal(testFraction: testFraction)
+        case "given": return .leaveLastOut  // only used for --validation: carve the validation part per user
+        default: throw ValidationError("unknown protocol \(`protocol`); use ms-recommenders, leave-last-out, temporal or given")
+        }
+    }
+
+    func makeSplit(_ data: EvaluationDataset) throws -> Split {
+        if `protocol` == "given" { return Split(train: data.ratings, test: data.heldOut) }
+        return Split.make(data.ratings, protocol: try splitProtocol())
+    }
+
+    /// Item vectors from the in-process model, when the data has text and a model is installed.
+    func embedItems(_ data: EvaluationDataset) throws -> ItemVectorTable? {
+        let needsText = models.contains("content") || models.contains("hybrid")
+        guard !noText, data.itemTexts.contains(where: { $0 != nil }) else {
+            if needsText && !noText { throw ValidationError("models content and hybrid need item text: give --items, or a MovieLens dataset") }
+            return nil
+        }
+        let embedder: SentenceEmbedder
+        do {
+            embedder = try SentenceEmbedder.pinned()
+        } catch let error as EmbeddingError {
+            if needsText { throw ValidationError("\(error.message) (run `genre model fetch`, or pass --no-text)") }
+            return nil
+        }
+        let start = Date()
+        let present = data.itemTexts.map { $0 != nil }
+        let vectors = embedder.embed(data.itemTexts.compactMap { $0 })
+        var values = [Float](repeating: 0, count: present.count * 384)
+        var next = 0
+        for (item, has) in present.enumerated() where has {
+            values.replaceSubrange(item * 384..<(item + 1) * 384, with: vectors[next])
+            next += 1
+        }
+        FileHandle.standardError.write(Data(String(format: "embedded %d item texts in %.1f s\n", vectors.count, Date().timeIntervalSince(start)).utf8))
+        return ItemVectorTable(values: values, present: present, dims: 384)
+    }
+
+    func jsonObject(_ r: Evaluator.Result, data: EvaluationDataset, cold: RankingMetrics) -> String {
+        func n(_ x: Double?) -> String { x.map { JSONText.number($0) } ?? "null" }
+        func metrics(_ m: RankingMetrics) -> String {
+            "{\"map\":\(n(m.map)),\"ndcg\":\(n(m.ndcg)),\"precision\":\(n(m.precision)),\"recall\":\(n(m.recall)),"
+                + "\"hit_rate\":\(n(m.hitRate)),\"mrr\":\(n(m.mrr))"
+        }
+        return "{\"dataset\":\(JSONText.quote(data.name)),\"protocol\":\(JSONText.quote(`protocol` + (validation ? "+validation" : ""))),"
+            + "\"model\":\(JSONText.quote(r.model)),\"k\":\(r.k),\"users\":\(r.metrics.users),"
+            + "\"metrics\":\(metrics(r.metrics)),\"coverage\":\(n(r.coverage)),\"diversity\":\(n(r.diversity))},"
+            + "\"cold_users\":{\"max_train_interactions\":\(coldMax),\"users\":\(cold.users),\"metrics\":\(metrics(cold))}},"
+            + "\"train_seconds\":\(n(r.trainSeconds)),\"recommend_seconds\":\(n(r.recommendSeconds)),"
+            + "\"settings\":{\(settingsJSON)}}"
+    }
+
+    var settingsJSON: String {
+        settings.map { assignment -> String in
+            let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
+            return JSONText.quote(parts[0]) + ":" + JSONText.quote(parts.count > 1 ? parts[1] : "")
+        }.joined(separator: ",")
+    }
+
+    func row(_ r: Evaluator.Result) -> [String] {
+        let m = r.metrics
+        return [r.model, f(m.map), f(m.ndcg), f(m.precision), f(m.recall), f(m.hitRate), f(m.mrr), f(r.coverage),
+                r.diversity.map(f) ?? "-", String(format: "%.2f", r.trainSeconds), String(format: "%.2f", r.recommendSeconds)]
+    }
+
+    func f(_ x: Double) -> String { String(format: "%.4f", x) }
+
+    func printTable(_ rows: [[String]], data: EvaluationDataset, split: Split) {
+        print("\(data.name), \(`protocol`)\(validation ? " (validation split of train)" : ""): \(split.train.count) train, \(split.test.count) test interactions, k = \(k)")
+        let header = ["model", "MAP", "nDCG@\(k)", "P@\(k)", "R@\(k)", "hit", "MRR", "coverage", "ILD", "train s", "rec s"]
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        for line in [header] + rows {
+            print(line.enumerated().map { $0.offset == 0 ? $0.element.padding(toLength: widths[0], withPad: " ", startingAt: 0)
+                : String(repeating: " ", count: widths[$0.offset] - $0.element.count) + $0.element }.joined(separator: "  "))
+        }
+    }
+
+    func writePredictions(_ r: Evaluator.Result, data: EvaluationDataset, to path: String) throws {
+        var out = "user_id,rank,item_id,score\n"
+        for user in r.lists.keys.sorted() {
+            for (rank, entry) in r.lists[user]!.prefix(k).enumerated() {
+                out += "\(CSV.field(data.userIDs[user])),\(rank + 1),\(CSV.field(data.itemIDs[Int(entry.item)])),\(entry.score)\n"
+            }
+        }
+        try Data(out.utf8).write(to: URL(fileURLWithPath: path))
+    }
+
+    func suffixed(_ path: String, _ model: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        return url.deletingPathExtension().path + "-\(model)." + (url.pathExtension.isEmpty ? "csv" : url.pathExtension)
+    }
+}
+
+/// A one-line progress bar on standard error, drawn only when it is a terminal.
+final class ProgressLine: @unchecked Sendable {
+    let label: String
+    let enabled = isatty(2) != 0
+    init(label: String) { self.label = label }
+    func update(_ phase: String, _ fraction: Double) {
+        guard enabled else { return }
+        let width = 30, filled = Int(fraction * Double(width))
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        FileHandle.standardError.write(Data("\r\(label) \(phase.padding(toLength: 9, withPad: " ", startingAt: 0)) [\(bar)] \(Int(fraction * 100))%".utf8))
+    }
+    func finish() { if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
+}
