@@ -48,8 +48,7 @@ public struct RecommenderSettings: Sendable, Equatable {
     public mutating func apply(key: String, json text: String) throws {
         let value = Self.decode(text)
         func number() throws -> Double {
-            if let n = value as? NSNumber, !(value is Bool), n.doubleValue.isFinite { return n.doubleValue }
-            if let s = value as? String, let n = Double(s), n.isFinite { return n }
+            if let n = value as? Double, n.isFinite { return n }
             throw SettingError.invalidValue(key: key, expected: "a finite number", got: text)
         }
         func integer() throws -> Int {
@@ -59,7 +58,6 @@ public struct RecommenderSettings: Sendable, Equatable {
         }
         func boolean() throws -> Bool {
             if let b = value as? Bool { return b }
-            if let s = value as? String, ["true", "false"].contains(s) { return s == "true" }
             throw SettingError.invalidValue(key: key, expected: "true or false", got: text)
         }
         func weights() throws -> [String: Double] {
@@ -67,10 +65,10 @@ public struct RecommenderSettings: Sendable, Equatable {
                 throw SettingError.invalidValue(key: key, expected: "a JSON object of name: number", got: text)
             }
             return try object.mapValues { entry in
-                guard let n = entry as? NSNumber, !(entry is Bool), n.doubleValue.isFinite else {
+                guard let n = entry as? Double, n.isFinite else {
                     throw SettingError.invalidValue(key: key, expected: "numbers as values", got: text)
                 }
-                return n.doubleValue
+                return n
             }
         }
         switch key {
@@ -114,9 +112,23 @@ public struct RecommenderSettings: Sendable, Equatable {
         }
     }
 
+    /// true/false → Bool, a number (bare or quoted) → Double, a JSON object → [String: Any], a JSON string →
+    /// its contents, anything else → the text itself. Scalars are parsed by hand: Foundation's JSON numbers
+    /// bridge to Bool on Linux, so 1 would read as true.
     static func decode(_ text: String) -> Any {
-        if let data = text.data(using: .utf8), let value = try? JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed) {
-            return value
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed == "true" || trimmed == "false" { return trimmed == "true" }
+        if let number = Double(trimmed) { return number }
+        if trimmed.hasPrefix("{"), let data = trimmed.data(using: .utf8),
+           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            return object.mapValues { entry -> Any in
+                if let string = entry as? String { return string }
+                return Double("\(entry)") ?? entry
+            }
+        }
+        if trimmed.hasPrefix("\""), let data = trimmed.data(using: .utf8),
+           let string = try? JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed) as? String {
+            return decode(string)
         }
         return text
     }
