@@ -10,6 +10,8 @@ import GenreSupport
         var c = ImplicitALS.Configuration()
         c.factors = 8
         c.iterations = 10
+        c.regularization = 0.1   // the defaults suit MovieLens; this world has 48 users
+        c.alpha = 2
         return c
     }
 
@@ -17,6 +19,8 @@ import GenreSupport
         var c = BPR.Configuration()
         c.factors = 8
         c.iterations = 200
+        c.learningRate = 0.05
+        c.regularization = 0.002
         return c
     }
 

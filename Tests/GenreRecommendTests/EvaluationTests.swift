@@ -106,9 +106,8 @@ import GenreSupport
         }
         let split = Split.make(ratings, protocol: .leaveLastOut)
         var settings = RecommenderSettings()
-        settings.als.factors = 8
-        settings.bpr.factors = 8
-        settings.bpr.iterations = 100
+        settings.als = CollaborativeModelTests.smallALS()
+        settings.bpr = CollaborativeModelTests.smallBPR()
         settings.ease.regularization = 5
         let evaluator = Evaluator(itemCount: world.matrix.itemCount, settings: settings)
         let popularity = try evaluator.run(model: "popularity", split: split, k: 5).metrics.hitRate

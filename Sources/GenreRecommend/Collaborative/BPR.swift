@@ -9,10 +9,10 @@ import GenreSupport
 public struct BPR: CollaborativeModel {
     public struct Configuration: Sendable, Equatable {
         public var factors = 64
-        public var learningRate: Float = 0.05
-        public var regularization: Float = 0.002
+        public var learningRate: Float = 0.01
+        public var regularization: Float = 0.01
         /// Epochs; each draws as many triples as there are positive interactions.
-        public var iterations = 60
+        public var iterations = 200
         public var seed: UInt64 = 42
         public init() {}
     }

@@ -9,7 +9,7 @@ import GenreLinearAlgebra
 /// take 900 MB). Above `maxItems` training throws `catalogueTooLarge` and the caller falls back to ALS.
 public struct EASE: CollaborativeModel {
     public struct Configuration: Sendable, Equatable {
-        public var regularization: Float = 250
+        public var regularization: Float = 800
         public var maxItems = 15_000
         public init() {}
     }

@@ -12,9 +12,9 @@ import GenreSupport
 public struct ImplicitALS: CollaborativeModel {
     public struct Configuration: Sendable, Equatable {
         public var factors = 64
-        public var regularization: Float = 0.1
+        public var regularization: Float = 50
         /// Confidence per unit of strength.
-        public var alpha: Float = 2
+        public var alpha: Float = 5
         public var iterations = 15
         /// Conjugate-gradient steps per row and half-iteration (3 is `implicit`'s default).
         public var cgSteps = 3

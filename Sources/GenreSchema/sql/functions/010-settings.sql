@@ -124,13 +124,16 @@ BEGIN
       v_out := v_out || jsonb_build_object(v_entry.key,
         genre._parse_number(p_key || '.' || v_entry.key, v_entry.value #>> '{}', false, d.min_value, d.max_value));
     END LOOP;
-    -- A weights setting with `allowed` names exactly those keys (blend.weights); without it, any names.
-    IF d.allowed IS NOT NULL AND (NOT v_out ?& ARRAY(SELECT jsonb_array_elements_text(d.allowed))
-                                  OR EXISTS (SELECT 1 FROM jsonb_object_keys(v_out) k WHERE NOT d.allowed ? k)) THEN
-      RAISE EXCEPTION 'genre setting "%" must name exactly %, got %', p_key,
+    -- A weights setting with `allowed` (blend.weights) takes only those names (a name left out counts 0)
+    -- and needs one weight above 0; without `allowed`, any names.
+    IF d.allowed IS NOT NULL AND EXISTS (SELECT 1 FROM jsonb_object_keys(v_out) k WHERE NOT d.allowed ? k) THEN
+      RAISE EXCEPTION 'genre setting "%" takes weights named among %, got %', p_key,
         (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(d.allowed) x),
-        (SELECT string_agg(k, ', ') FROM jsonb_object_keys(v_out) k)
+        (SELECT string_agg(k, ', ') FROM jsonb_object_keys(v_out) k WHERE NOT d.allowed ? k)
         USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF d.allowed IS NOT NULL AND NOT EXISTS (SELECT 1 FROM jsonb_each_text(v_out) e WHERE e.value::float8 > 0) THEN
+      RAISE EXCEPTION 'genre setting "%" needs at least one weight above 0', p_key USING ERRCODE = 'invalid_parameter_value';
     END IF;
     RETURN v_out;
   END CASE;
