@@ -4,9 +4,10 @@ import GenreRecommend
 /// Reads genre.items into the dense index space the models use: ids sorted, so every reader of the same
 /// catalogue assigns the same indices.
 enum CatalogLoader {
-    static func load(_ connection: PostgresConnection) throws -> (catalog: ItemCatalog, index: [String: Int32]) {
-        let items = try connection.query("SELECT item_id, title, category FROM genre.items ORDER BY item_id")
+    static func load(_ connection: PostgresConnection) throws -> (catalog: ItemCatalog, index: [String: Int32], createdAt: [Double]) {
+        let items = try connection.query("SELECT item_id, title, category, extract(epoch FROM created_at)::float8 FROM genre.items ORDER BY item_id")
         var ids: [String] = [], titles: [String?] = [], categories: [String?] = [], index: [String: Int32] = [:]
+        var createdAt: [Double] = []
         ids.reserveCapacity(items.rowCount)
         titles.reserveCapacity(items.rowCount)
         for row in 0..<items.rowCount {
@@ -15,7 +16,8 @@ enum CatalogLoader {
             ids.append(id)
             titles.append(items.string(row, 1))
             categories.append(items.string(row, 2))
+            createdAt.append(try items.double(row, 3) ?? 0)
         }
-        return (ItemCatalog(ids: ids, titles: titles, categories: categories), index)
+        return (ItemCatalog(ids: ids, titles: titles, categories: categories), index, createdAt)
     }
 }

@@ -45,12 +45,18 @@ struct ModelBuilder {
         let startedAt = try connection.query("SELECT clock_timestamp()::text").string(0, 0)
         try connection.query("SELECT genre._drop_abandoned_generations()")
         let data = try timed("load") { try TrainingData.load(connection) }
-        let (matrix, lastEventAt) = try timed("matrix") { data.matrix(weights: settings.model.eventWeights) }
+        let (matrix, lastEventAt) = try timed("matrix") { data.matrix(settings: settings.model) }
         let popularity = try timed("popularity") {
             PopularityModel(matrix: matrix, lastEventAt: lastEventAt, halfLifeDays: settings.model.popularityHalfLifeDays)
         }
         let cooccurrence = try timed("cooccurrence") {
             CooccurrenceModel(matrix: matrix, neighborsPerItem: settings.model.neighborsPerItem, shrinkage: settings.model.shrinkage)
+        }
+        let collaborative = try timed("collaborative") { () -> CollaborativeStore.Trained in
+            guard settings.model.blend.collaborative > 0 else { return .init(model: nil, note: "blend.weights gives collaborative 0") }
+            return try CollaborativeStore.train(matrix, settings: settings.model, shouldStop: shouldStop) { note in
+                logger.warning("collaborative model fallback", metadata: ["genre.note": "\(note)"])
+            }
         }
         if shouldStop() { return nil }
         let recommender = CooccurrenceRecommender(cooccurrence: cooccurrence, popularity: popularity)
@@ -70,6 +76,7 @@ struct ModelBuilder {
                 }
             }
         }
+        _ = try timed("write_factors") { try CollaborativeStore.publish(collaborative, catalog: catalog, on: connection) }
         let vectors = try timed("load_vectors") { try ItemVectors.load(connection, itemIndex: data.itemIndex) }
         let texts = try timed("load_texts") { try ItemVectors.loadTexts(connection) }
         let content = try timed("content") { () -> [[ContentSimilarity.Neighbor]] in
@@ -77,9 +84,13 @@ struct ModelBuilder {
             return ContentSimilarity.neighbors(vectors: vectors.values, present: vectors.present, dims: vectors.dims,
                                                k: settings.model.neighborsPerItem)
         }
-        let snapshot = ModelSnapshot(buildID: 0, catalog: catalog, itemIndex: data.itemIndex, recommender: recommender, vectors: vectors)
-        let similar = SimilarItems.blend(cooccurrence: cooccurrence.neighbors, content: content, contentWeight: settings.model.similarContentWeight)
-        let contentWeight = settings.model.similarContentWeight
+        let collaborativeNeighbors = try timed("collaborative_neighbors") {
+            Self.neighbors(of: collaborative.model, k: settings.model.neighborsPerItem)
+        }
+        let snapshot = ModelSnapshot(buildID: 0, catalog: catalog, itemIndex: data.itemIndex, recommender: recommender, vectors: vectors,
+                                     collaborative: collaborative.model, createdAt: data.createdAt)
+        let similar = SimilarItems.blend(cooccurrence: cooccurrence.neighbors, content: content, collaborative: collaborativeNeighbors,
+                                         contentWeight: settings.model.similarContentWeight)
         _ = try timed("write_neighbors") {
             try ResultWriter.replace(.itemNeighbors, columns: "item_id, rank, neighbor_id, score, reasons, generation", on: connection) { generation, stream in
                 let chunks = Self.chunks(similar.count)
@@ -92,7 +103,7 @@ struct ModelBuilder {
                             encoder.appendInt32(Int32(position + 1))
                             encoder.appendText(catalog.ids[Int(entry.item)])
                             encoder.appendFloat32(entry.score)
-                            encoder.appendJSONB(Reasons.neighborJSON(entry, of: Int32(item), contentWeight: contentWeight, catalog: catalog))
+                            encoder.appendJSONB(Reasons.neighborJSON(entry, of: Int32(item), catalog: catalog))
                             encoder.appendInt64(generation)
                         }
                     }
@@ -125,10 +136,12 @@ struct ModelBuilder {
                     let scores = vectors.scores(batch: withInterest.map { interests[$0]!.vector })
                     var scoresByPosition: [Int: [Float]] = [:]
                     for (position, row) in zip(withInterest, scores) { scoresByPosition[position] = row }
+                    // Trained users' collaborative scores, a chunk at a time (one matrix product for factor models).
+                    let trained = Self.collaborativeScores(collaborative.model, users: chunks[chunk].clamped(to: 0..<matrix.userCount))
                     for (position, user) in chunks[chunk].enumerated() where !shouldStop() {
                         let list = hybrid.recommend(histories[position], interest: interests[position], k: settings.storedK,
                                                     excludeSeen: settings.model.excludeSeen, scratch: &scratch,
-                                                    contentScores: scoresByPosition[position])
+                                                    contentScores: scoresByPosition[position], collaborativeScores: trained[user])
                         RecommendationRows.encode(list, user: users[user], generation: generation, catalog: catalog, into: &encoder)
                     }
                     return encoder.bytes
@@ -138,12 +151,14 @@ struct ModelBuilder {
         let rows = refresh.rows
         timings["refresh_users.copy"] = refresh.copySeconds
         timings["refresh_users.publish"] = refresh.publishSeconds
-        let details = "{\"fingerprint\":\"\(settings.modelFingerprint)\",\"embedded_until\":\(JSONText.quote(data.embeddedUntil)),\"recommendation_rows\":\(rows),\"seconds\":{"
+        let collaborativeNote = collaborative.note.map { ",\"collaborative_note\":\(JSONText.quote($0))" } ?? ""
+        let details = "{\"fingerprint\":\"\(settings.modelFingerprint)\",\"collaborative\":\(JSONText.quote(collaborative.model?.name ?? "none"))\(collaborativeNote),\"embedded_until\":\(JSONText.quote(data.embeddedUntil)),\"recommendation_rows\":\(rows),\"seconds\":{"
             + timings.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(String(format: "%.3f", $0.value))" }.joined(separator: ",") + "}}"
         let recorded = try connection.query("""
             INSERT INTO genre.model_builds (model, started_at, worker_id, users, items, interactions, events_seen, details)
-            VALUES ('hybrid: cooccurrence+content+popularity', $1::timestamptz, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id
-            """, [startedAt, workerID, matrix.userCount, matrix.itemCount, matrix.nonZeroCount, Int(data.eventsSeen), details])
+            VALUES ($8, $1::timestamptz, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id
+            """, [startedAt, workerID, matrix.userCount, matrix.itemCount, matrix.nonZeroCount, Int(data.eventsSeen), details,
+                  "hybrid: " + Self.strategies(settings.model.blend, collaborative: collaborative.model?.name).joined(separator: "+")])
         let buildID = Int64(try recorded.int(0, 0) ?? 0)
         let report = Report(buildID: buildID, users: matrix.userCount, items: matrix.itemCount, interactions: matrix.nonZeroCount,
                             recommendationRows: rows, seconds: timings)
@@ -151,6 +166,35 @@ struct ModelBuilder {
             "genre.build_id": "\(buildID)", "genre.users": "\(matrix.userCount)", "genre.items": "\(matrix.itemCount)",
             "genre.interactions": "\(matrix.nonZeroCount)", "genre.rows": "\(rows)",
         ])
-        return (ModelSnapshot(buildID: buildID, catalog: catalog, itemIndex: data.itemIndex, recommender: recommender, vectors: vectors), report)
+        return (ModelSnapshot(buildID: buildID, catalog: catalog, itemIndex: data.itemIndex, recommender: recommender, vectors: vectors,
+                              collaborative: collaborative.model, createdAt: data.createdAt), report)
+    }
+
+    /// The blended strategies with a weight above 0, the collaborative one by its model's name.
+    static func strategies(_ blend: BlendWeights, collaborative: String?) -> [String] {
+        [(collaborative ?? "collaborative", collaborative == nil ? 0 : blend.collaborative), ("cooccurrence", blend.cooccurrence),
+         ("content", blend.content), ("popularity", blend.popularity), ("freshness", blend.freshness)]
+            .filter { $0.1 > 0 }.map(\.0)
+    }
+
+    /// Collaborative neighbours for genre.similar_items: factor cosine (ALS, BPR) or EASE weights.
+    static func neighbors(of model: (any CollaborativeModel)?, k: Int) -> [[ContentSimilarity.Neighbor]] {
+        switch model {
+        case let als as ImplicitALS: return als.model.itemNeighbors(k: k)
+        case let bpr as BPR: return bpr.model.itemNeighbors(k: k)
+        case let ease as EASE: return ease.itemNeighbors(k: k)
+        default: return []
+        }
+    }
+
+    /// Trained users' scores by user index (factor models in one matrix product).
+    static func collaborativeScores(_ model: (any CollaborativeModel)?, users: Range<Int>) -> [Int: [Float]] {
+        guard let model, !users.isEmpty else { return [:] }
+        let factors = (model as? ImplicitALS)?.model ?? (model as? BPR)?.model
+        guard let factors else { return Dictionary(uniqueKeysWithValues: users.map { ($0, model.scores(user: $0)) }) }
+        let all = factors.scores(users: users)
+        return Dictionary(uniqueKeysWithValues: users.enumerated().map { offset, user in
+            (user, Array(all[offset * factors.itemCount..<(offset + 1) * factors.itemCount]))
+        })
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import GenreRecommend
 
@@ -10,10 +11,20 @@ public struct ModelSnapshot: Sendable {
     public let recommender: CooccurrenceRecommender
     /// Item vectors (empty table when nothing is embedded yet), for content scores and interests.
     public let vectors: ItemVectorTable
+    /// The collaborative model (nil when blend.weights gives it 0 or collaborative.model is none).
+    public var collaborative: (any CollaborativeModel)? = nil
+    /// Each item's creation time (seconds since 1970), for the freshness part.
+    public var createdAt: [Double] = []
 
     func hybrid(_ settings: DaemonSettings) -> HybridRecommender {
-        var hybrid = HybridRecommender(base: recommender, vectors: vectors, weights: settings.model.blend)
+        var hybrid = HybridRecommender(base: recommender, vectors: vectors, weights: settings.model.blend, collaborative: collaborative)
         hybrid.diversityLambda = settings.model.diversityLambda
+        hybrid.collaborativeHalfLifeDays = settings.model.collaborativeHalfLifeDays
+        if settings.model.blend.freshness > 0, let newest = createdAt.max() {
+            // Age relative to the newest item, as popularity is relative to the newest event.
+            let halfLife = settings.freshnessHalfLifeDays * 86_400
+            hybrid.setFreshness(createdAt.map { Float(exp2(-max(0, newest - $0) / halfLife)) })
+        }
         if !settings.model.categoryBoosts.isEmpty {
             hybrid.boost = catalog.categories.map { category in category.flatMap { settings.model.categoryBoosts[$0] } ?? 1 }
         }

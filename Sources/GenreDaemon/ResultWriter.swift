@@ -5,7 +5,7 @@ import GenrePostgres
 /// by genre._publish_generation.
 enum ResultWriter {
     enum Result: String {
-        case recommendations, itemNeighbors = "item_neighbors", popularItems = "popular_items"
+        case recommendations, itemNeighbors = "item_neighbors", popularItems = "popular_items", itemFactors = "item_factors"
     }
 
     struct Outcome {
@@ -20,6 +20,7 @@ enum ResultWriter {
     @discardableResult
     static func replace(_ result: Result, columns: String, carrySince: String? = nil,
                         completing queue: [(user: String, version: Int)] = [], on connection: PostgresConnection,
+                        beforePublish: (_ generation: Int64) throws -> Void = { _ in },
                         produce: (_ generation: Int64, _ stream: CopyStream) throws -> Void) throws -> Outcome {
         let prepared = try connection.query("SELECT table_name, generation FROM genre._prepare_generation($1)", [result.rawValue])
         guard let table = prepared.string(0, 0), let generation = try prepared.int(0, 1),
@@ -31,6 +32,7 @@ enum ResultWriter {
             try produce(Int64(generation), stream)
         }
         let publishStart = Date()
+        try beforePublish(Int64(generation))
         let published = try connection.query("SELECT genre._publish_generation($1, $2, $3::timestamptz, $4::text[], $5::bigint[])",
                                               [result.rawValue, generation, carrySince, queue.map(\.user),
                                                "{" + queue.map { String($0.version) }.joined(separator: ",") + "}"])

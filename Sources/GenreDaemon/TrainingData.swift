@@ -8,6 +8,8 @@ import GenreRecommend
 struct TrainingData {
     var catalog: ItemCatalog
     var itemIndex: [String: Int32]
+    /// Each item's creation time (seconds since 1970).
+    var createdAt: [Double]
     var userIDs: [String]
     /// Per user (aligned with userIDs): their event groups on catalogue items.
     var groups: [[UserHistory.EventGroup]]
@@ -30,7 +32,7 @@ struct TrainingData {
             SELECT extract(epoch FROM now())::float8, now()::text, (SELECT events FROM genre.watermarks WHERE name = 'interactions'),
                    coalesce((SELECT max(embedded_at) FROM genre.item_embeddings), '-infinity')::text
             """)
-        let (catalog, itemIndex) = try CatalogLoader.load(connection)
+        let (catalog, itemIndex, createdAt) = try CatalogLoader.load(connection)
         // Interactions, plus events committed since the watermark: the build must reflect every event visible
         // in its snapshot, or it could overwrite a real-time refresh that already counted them.
         let rows = try connection.query("""
@@ -64,29 +66,16 @@ struct TrainingData {
         for row in 0..<queueRows.rowCount {
             if let user = queueRows.string(row, 0), let version = try queueRows.int(row, 1) { queue.append((user, version)) }
         }
-        return TrainingData(catalog: catalog, itemIndex: itemIndex, userIDs: userIDs,
+        return TrainingData(catalog: catalog, itemIndex: itemIndex, createdAt: createdAt, userIDs: userIDs,
                             groups: groups, eventsSeen: Int64(try clock.int(0, 2) ?? 0),
                             readAt: try clock.double(0, 0) ?? 0, readAtText: clock.string(0, 1) ?? "", queue: queue,
                             embeddedUntil: clock.string(0, 3) ?? "-infinity")
     }
 
-    /// The user × item strength matrix and, aligned with its entries, the time of each entry's last event.
-    func matrix(weights: EventWeights) -> (matrix: InteractionMatrix, lastEventAt: [Double]) {
-        var entries: [InteractionMatrix.Entry] = []
-        var lastAt: [Int64: Double] = [:]
-        for (user, userGroups) in groups.enumerated() {
-            for entry in UserHistory.entries(from: userGroups, weights: weights) where entry.strength != 0 {
-                entries.append(.init(user: Int32(user), item: entry.item, value: Float(entry.strength)))
-                lastAt[Int64(user) << 32 | Int64(entry.item)] = entry.lastAt
-            }
-        }
-        let matrix = InteractionMatrix(userCount: userIDs.count, itemCount: catalog.ids.count, entries: entries)
-        var times = [Double](repeating: 0, count: matrix.nonZeroCount)
-        for user in 0..<matrix.userCount {
-            for slot in matrix.items(ofUser: user) {
-                times[slot] = lastAt[Int64(user) << 32 | Int64(matrix.userItems[slot])] ?? readAt
-            }
-        }
-        return (matrix, times)
+    /// The user × item strength matrix (decayed by collaborative.half_life_days) and, aligned with its
+    /// entries, the time of each entry's last event.
+    func matrix(settings: RecommenderSettings) -> (matrix: InteractionMatrix, lastEventAt: [Double]) {
+        let histories = groups.map { UserHistory.entries(from: $0, weights: settings.eventWeights) }
+        return TrainingMatrix.build(histories: histories, itemCount: catalog.ids.count, halfLifeDays: settings.collaborativeHalfLifeDays)
     }
 }

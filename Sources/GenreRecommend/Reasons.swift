@@ -106,24 +106,27 @@ public enum Reasons {
 
     /// Reasons for one row of genre.item_neighbors: each strategy's share of the score, the raw scores
     /// (content cosine, co-occurrence similarity), and a sentence.
-    public static func neighborJSON(_ entry: SimilarItems.Entry, of item: Int32, contentWeight: Float, catalog: ItemCatalog) -> String {
-        let contentPart = Double(contentWeight * max(0, entry.content)), cooccurrencePart = Double((1 - contentWeight) * entry.cooccurrence)
-        let total = max(contentPart + cooccurrencePart, 1e-12)
+    public static func neighborJSON(_ entry: SimilarItems.Entry, of item: Int32, catalog: ItemCatalog) -> String {
+        let total = Double(max(entry.score, 1e-12))
         var strategies: [String] = []
         var sentences: [String] = []
-        if contentPart > 0 {
-            strategies.append("\"content\":\(JSONText.number(contentPart / total))")
+        if entry.contentPart > 0 {
+            strategies.append("\"content\":\(JSONText.number(Double(entry.contentPart) / total))")
             sentences.append("similar text to \(catalog.name(item))")
         }
-        if cooccurrencePart > 0 {
-            strategies.append("\"cooccurrence\":\(JSONText.number(cooccurrencePart / total))")
+        if entry.cooccurrencePart > 0 {
+            strategies.append("\"cooccurrence\":\(JSONText.number(Double(entry.cooccurrencePart) / total))")
             sentences.append("\(entry.commonUsers) \(entry.commonUsers == 1 ? "person" : "people") who chose \(catalog.name(item)) also chose this")
+        }
+        if entry.collaborativePart > 0 {
+            strategies.append("\"collaborative\":\(JSONText.number(Double(entry.collaborativePart) / total))")
+            if entry.cooccurrencePart == 0 { sentences.append("people who like \(catalog.name(item)) tend to like this too") }
         }
         var summary = sentences.joined(separator: "; ")
         if let first = summary.first { summary.replaceSubrange(summary.startIndex...summary.startIndex, with: String(first).uppercased()) }
         return "{\"strategies\":{\(strategies.joined(separator: ","))},\"scores\":{\"content\":\(JSONText.number(Double(entry.content))),"
-            + "\"cooccurrence\":\(JSONText.number(Double(entry.cooccurrence)))},\"common_users\":\(entry.commonUsers),"
-            + "\"summary\":\(JSONText.quote(summary))}"
+            + "\"cooccurrence\":\(JSONText.number(Double(entry.cooccurrence))),\"collaborative\":\(JSONText.number(Double(entry.collaborative)))},"
+            + "\"common_users\":\(entry.commonUsers),\"summary\":\(JSONText.quote(summary))}"
     }
 
     /// Reasons for one row of genre.popular_items.

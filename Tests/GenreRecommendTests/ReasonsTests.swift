@@ -71,20 +71,32 @@ import Testing
     }
 
     @Test func neighborAndPopularJSON() throws {
-        let neighbor = SimilarItems.Entry(item: 2, score: 0.25, content: 0, cooccurrence: 0.5, commonUsers: 3)
-        let object = try parse(Reasons.neighborJSON(neighbor, of: 0, contentWeight: 0.5, catalog: fixture.catalog))
+        // Entries as the blend makes them (content weight 0.5): item 0's neighbour 2 by behaviour only.
+        let neighbor = SimilarItems.blend(cooccurrence: [[.init(item: 2, score: 0.5, commonUsers: 3)]], content: [], contentWeight: 0.5)[0][0]
+        let object = try parse(Reasons.neighborJSON(neighbor, of: 0, catalog: fixture.catalog))
         #expect(object["common_users"] as? Int == 3)
         #expect(object["strategies"] as? [String: Double] == ["cooccurrence": 1])
         #expect(object["summary"] as? String == "3 people who chose Dune also chose this")
-        let single = try parse(Reasons.neighborJSON(.init(item: 2, score: 0.5, content: 0, cooccurrence: 0.5, commonUsers: 1), of: 3,
-                                                    contentWeight: 0, catalog: fixture.catalog))
-        #expect(single["summary"] as? String == "1 person who chose item-3 also chose this")
+        let single = SimilarItems.blend(cooccurrence: [[], [], [], [.init(item: 2, score: 0.5, commonUsers: 1)]], content: [], contentWeight: 0)[3][0]
+        #expect(try parse(Reasons.neighborJSON(single, of: 3, catalog: fixture.catalog))["summary"] as? String
+                == "1 person who chose item-3 also chose this")
         // Both parts: 0.5 · 0.6 from text, 0.5 · 0.2 from behaviour → shares 0.75 / 0.25.
-        let both = try parse(Reasons.neighborJSON(.init(item: 2, score: 0.4, content: 0.6, cooccurrence: 0.2, commonUsers: 2), of: 0,
-                                                  contentWeight: 0.5, catalog: fixture.catalog))
-        #expect(both["strategies"] as? [String: Double] == ["content": 0.75, "cooccurrence": 0.25])
-        #expect(both["summary"] as? String == "Similar text to Dune; 2 people who chose Dune also chose this")
-        #expect((both["scores"] as? [String: Double])?["content"] == 0.6)
+        let both = SimilarItems.blend(cooccurrence: [[.init(item: 2, score: 0.2, commonUsers: 2)]], content: [[.init(item: 2, score: 0.6)]],
+                                      contentWeight: 0.5)[0][0]
+        #expect(abs(both.score - 0.4) < 1e-6)
+        let bothJSON = try parse(Reasons.neighborJSON(both, of: 0, catalog: fixture.catalog))
+        let shares = try #require(bothJSON["strategies"] as? [String: Double])
+        #expect(abs(shares["content"]! - 0.75) < 1e-6 && abs(shares["cooccurrence"]! - 0.25) < 1e-6)
+        #expect(bothJSON["summary"] as? String == "Similar text to Dune; 2 people who chose Dune also chose this")
+        #expect(abs((bothJSON["scores"] as? [String: Double])!["content"]! - 0.6) < 1e-6)
+        // With a collaborative model, behaviour is the mean of co-occurrence and the scaled collaborative part.
+        let three = SimilarItems.blend(cooccurrence: [[.init(item: 2, score: 0.4, commonUsers: 2)]], content: [],
+                                       collaborative: [[.init(item: 2, score: 0.02), .init(item: 5, score: 0.01)]], contentWeight: 0)[0]
+        #expect(three.map(\.item) == [2, 5])
+        #expect(abs(three[0].score - 0.7) < 1e-6 && abs(three[1].score - 0.25) < 1e-6)   // (0.4 + 1)/2, (0 + 0.5)/2
+        let collaborativeOnly = try parse(Reasons.neighborJSON(three[1], of: 0, catalog: fixture.catalog))
+        #expect(collaborativeOnly["strategies"] as? [String: Double] == ["collaborative": 1])
+        #expect(collaborativeOnly["summary"] as? String == "People who like Dune tend to like this too")
 
         let popular = try parse(Reasons.popularJSON(.init(item: 7, score: 1, users: 1)))
         #expect(popular["strategies"] as? [String: Int] == ["popularity": 1])

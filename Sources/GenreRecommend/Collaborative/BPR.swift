@@ -21,6 +21,17 @@ public struct BPR: CollaborativeModel {
     public let configuration: Configuration
     public let model: FactorModel
 
+    init(configuration: Configuration, model: FactorModel) {
+        self.configuration = configuration
+        self.model = model
+    }
+
+    /// A model rebuilt from stored item factors and biases (no user factors): it scores users by fold-in only.
+    public init(configuration: Configuration, itemFactors: [Float], itemBias: [Float]) {
+        self.init(configuration: configuration,
+                  model: FactorModel(factors: configuration.factors, userFactors: [], itemFactors: itemFactors, itemBias: itemBias))
+    }
+
     public var userCount: Int { model.userCount }
     public var itemCount: Int { model.itemCount }
 

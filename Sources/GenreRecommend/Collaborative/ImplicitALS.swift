@@ -31,6 +31,11 @@ public struct ImplicitALS: CollaborativeModel {
     public var userCount: Int { model.userCount }
     public var itemCount: Int { model.itemCount }
 
+    /// A model rebuilt from stored item factors (no user factors): it scores users by fold-in only.
+    public init(configuration: Configuration, itemFactors: [Float]) {
+        self.init(configuration: configuration, model: FactorModel(factors: configuration.factors, userFactors: [], itemFactors: itemFactors))
+    }
+
     init(configuration: Configuration, model: FactorModel) {
         self.configuration = configuration
         self.model = model

@@ -8,11 +8,11 @@ CREATE SEQUENCE IF NOT EXISTS genre.result_generation_seq START 2;
 CREATE OR REPLACE FUNCTION genre._check_result(p_result text)
 RETURNS void LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  IF p_result IS NULL OR p_result NOT IN ('recommendations', 'item_neighbors', 'popular_items') THEN
+  IF p_result IS NULL OR p_result NOT IN ('recommendations', 'item_neighbors', 'popular_items', 'item_factors') THEN
     RAISE EXCEPTION 'unknown result table "%"', p_result USING ERRCODE = 'invalid_parameter_value';
   END IF;
 END $$;
-COMMENT ON FUNCTION genre._check_result(text) IS 'Internal: refuses any result name but the three result tables.';
+COMMENT ON FUNCTION genre._check_result(text) IS 'Internal: refuses any result name but the four result tables.';
 
 -- Creates an empty table shaped like p_result for generation N; returns (table name, generation).
 CREATE OR REPLACE FUNCTION genre._prepare_generation(p_result text, OUT table_name text, OUT generation bigint)
@@ -36,7 +36,7 @@ BEGIN
   FOR t IN
     SELECT c.relname FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace
      WHERE ns.nspname = 'genre' AND c.relkind = 'r' AND NOT c.relispartition
-       AND c.relname ~ '^(recommendations|item_neighbors|popular_items)_g[0-9]+$'
+       AND c.relname ~ '^(recommendations|item_neighbors|popular_items|item_factors)_g[0-9]+$'
   LOOP
     EXECUTE format('DROP TABLE genre.%I', t.relname);
     n := n + 1;
@@ -61,6 +61,7 @@ BEGIN
   EXECUTE CASE p_result
     WHEN 'recommendations' THEN format('CREATE INDEX ON genre.%I (user_id, rank)', v_new)
     WHEN 'item_neighbors' THEN format('CREATE INDEX ON genre.%I (item_id, rank)', v_new)
+    WHEN 'item_factors' THEN 'SELECT 1'  -- read whole, never by key
     ELSE format('CREATE INDEX ON genre.%I (rank)', v_new) END;
 
   -- Blocks real-time writers (they take FOR SHARE) until the swap commits.
@@ -85,6 +86,7 @@ BEGIN
   EXECUTE format('ALTER TABLE genre.%I DETACH PARTITION genre.%I', p_result, p_result || '_g' || v_old_generation);
   EXECUTE format('ALTER TABLE genre.%I ATTACH PARTITION genre.%I FOR VALUES IN (%s)', p_result, v_new, p_generation);
   EXECUTE format('DROP TABLE genre.%I', p_result || '_g' || v_old_generation);
+  IF p_result = 'item_factors' THEN DELETE FROM genre.collaborative_models WHERE generation <> p_generation; END IF;
   UPDATE genre.result_generations SET generation = p_generation, swapped_at = now() WHERE result = p_result;
   -- '*' tells listeners on genre_refreshed that every user's list may have changed.
   IF p_result = 'recommendations' THEN PERFORM pg_notify('genre_refreshed', '*'); END IF;
