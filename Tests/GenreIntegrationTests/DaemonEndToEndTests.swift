@@ -142,5 +142,9 @@ struct DaemonEndToEndTests {
             try c.count("SELECT count(*) FROM genre.recommendations WHERE user_id = 'fan'") > 0
         }
         #expect(replica.context.snapshots.snapshot?.buildID == Int64(try c.count("SELECT max(id) FROM genre.model_builds")))
+        // The replica folded the new user into the ALS model it loaded from genre.item_factors.
+        #expect(replica.context.snapshots.snapshot?.collaborative?.name == "als")
+        #expect(try c.count("SELECT count(*) FROM genre.recommend('fan', 5) WHERE reasons->'strategies' ? 'collaborative'") == 5)
+        #expect(try c.count("SELECT count(*) FROM genre.recommend('fan', 5) WHERE item_id LIKE 'b%'") == 5, "the fan's own cluster")
     }
 }

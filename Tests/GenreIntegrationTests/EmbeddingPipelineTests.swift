@@ -118,6 +118,36 @@ extension EmbeddingPipelineTests {
         #expect(top.string(0, 2) == "epic battles between spaceships")
         #expect(top.string(0, 3) == "t")
     }
+
+    @Test("a brand-new item whose text matches a user's search reaches that user before anyone touches it",
+          .enabled(if: modelReady))
+    func newItemReachesMatchingUser() throws {
+        let db = try TestDatabase.create()
+        let c = try db.connect()
+        try seedTopicItems(c)
+        try c.query("""
+            INSERT INTO genre.events (user_id, item_id, event_type, text) VALUES
+              ('a', 'bake-1', 'purchase', NULL), ('a', 'bake-2', 'like', NULL), ('b', 'garden', 'like', NULL),
+              ('diver', NULL, 'search', 'coral reefs and deep sea creatures')
+            """)
+        try c.query("SELECT genre.set('daemon.poll_interval_seconds', 0.2)")
+        let daemon = TestDaemon.start(db)
+        defer { try? daemon.stop() }
+        try eventually("a model that saw the item vectors and the search", timeout: 120) {
+            try c.scalar("SELECT (items_to_embed = 0 AND last_build_at IS NOT NULL)::text FROM genre.status()") == "true"
+                && c.count("SELECT count(*) FROM genre.recommend('diver', 3)") > 0
+        }
+        #expect(try c.count("SELECT count(*) FROM genre.recommend('diver', 5) WHERE item_id = 'ocean'") == 0)
+        // Nobody has an event on the new item: only its text can bring it to the diver.
+        try c.query("INSERT INTO genre.items (item_id, title, category) VALUES ('ocean', 'Exploring coral reefs and the creatures of the deep sea', 'film')")
+        try eventually("the new item in the diver's list", timeout: 120) {
+            try c.scalar("SELECT item_id FROM genre.recommend('diver', 1)") == "ocean"
+        }
+        #expect(try c.count("SELECT count(*) FROM genre.events WHERE item_id = 'ocean'") == 0)
+        let reasons = try c.query("SELECT reasons->>'summary', reasons->'strategies' ? 'content' FROM genre.recommend('diver', 1)")
+        #expect(reasons.string(0, 0) == "Matches your search 'coral reefs and deep sea creatures'")
+        #expect(reasons.string(0, 1) == "t")
+    }
 }
 
 extension PostgresConnection {
