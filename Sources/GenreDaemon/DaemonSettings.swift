@@ -13,7 +13,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var leaseSeconds = 60.0
     public var maxAttempts = 5
     public var embeddingEnabled = true
-    public var freshnessHalfLifeDays = 14.0
+    /// Named scenarios: the model settings with each scenario's overrides applied, by name.
+    public var scenarios: [(name: String, model: RecommenderSettings)] = []
     /// Hash of every setting whose change requires a rebuild or re-rank; a build records the one it used.
     public var modelFingerprint = ""
 
@@ -44,10 +45,32 @@ public struct DaemonSettings: Sendable, Equatable {
             case "queue.lease_seconds": settings.leaseSeconds = number ?? settings.leaseSeconds
             case "queue.max_attempts": settings.maxAttempts = number.map { Int($0) } ?? settings.maxAttempts
             case "embedding.enabled": settings.embeddingEnabled = text == "true"
-            case "recommend.freshness_half_life_days": settings.freshnessHalfLifeDays = number ?? settings.freshnessHalfLifeDays
             default: break
             }
         }
+        let scenarios = try connection.query("SELECT name, overrides::text FROM genre.scenarios ORDER BY name")
+        for row in 0..<scenarios.rowCount {
+            guard let name = scenarios.string(row, 0), let text = scenarios.string(row, 1), let data = text.data(using: .utf8),
+                  let overrides = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
+            var model = settings.model
+            for (key, value) in overrides {
+                // Validated by the scenarios trigger; re-serialised because values may be objects.
+                let json = (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed])).map { String(decoding: $0, as: UTF8.self) }
+                try? model.apply(key: key, json: json ?? "\(value)")
+            }
+            settings.scenarios.append((name, model))
+        }
         return settings
+    }
+
+    /// The default scenario (the settings themselves) followed by every named scenario.
+    var variants: [(name: String, model: RecommenderSettings)] { [("default", model)] + scenarios }
+
+    public static func == (a: DaemonSettings, b: DaemonSettings) -> Bool {
+        a.model == b.model && a.storedK == b.storedK && a.rebuildIntervalSeconds == b.rebuildIntervalSeconds
+            && a.rebuildAfterEvents == b.rebuildAfterEvents && a.pollIntervalSeconds == b.pollIntervalSeconds
+            && a.leaseSeconds == b.leaseSeconds && a.maxAttempts == b.maxAttempts && a.embeddingEnabled == b.embeddingEnabled
+            && a.modelFingerprint == b.modelFingerprint && a.scenarios.map(\.name) == b.scenarios.map(\.name)
+            && zip(a.scenarios, b.scenarios).allSatisfy { $0.model == $1.model }
     }
 }

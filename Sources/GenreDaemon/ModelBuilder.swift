@@ -120,29 +120,30 @@ struct ModelBuilder {
                 let textOnly = texts.keys.filter { !known.contains($0) }.sorted()
                 let users = data.userIDs + textOnly
                 let chunks = Self.chunks(users.count)
-                let hybrid = snapshot.hybrid(settings)
+                let scenarios = ScenarioLists(snapshot: snapshot, settings: settings)
                 // Scoring (a matrix-vector product per user for content) is the heavy side here: two producers.
                 try orderedPipeline(count: chunks.count, workers: 2, produce: { chunk in
                     var scratch = CooccurrenceRecommender.Scratch(itemCount: catalog.ids.count, anchors: recommender.anchorsPerItem)
                     var encoder = BinaryCopyEncoder(capacity: 1 << 16, header: false)
-                    let histories = chunks[chunk].map { user in
-                        settings.history(user < data.groups.count ? data.groups[user] : [], now: data.readAt)
+                    let groups = chunks[chunk].map { user in user < data.groups.count ? data.groups[user] : [] }
+                    var shared = zip(chunks[chunk], groups).map { user, userGroups in
+                        scenarios.shared(groups: userGroups, texts: texts[users[user]] ?? [], now: data.readAt)
                     }
-                    let interests = zip(chunks[chunk], histories).map { user, history in
-                        snapshot.interest(history, texts: texts[users[user]] ?? [], settings: settings)
+                    // The chunk's content scores in one matrix product, and trained users' collaborative scores
+                    // (one matrix product for factor models).
+                    let withInterest = shared.indices.filter { shared[$0].interest != nil }
+                    for (position, row) in zip(withInterest, vectors.scores(batch: withInterest.map { shared[$0].interest!.vector })) {
+                        shared[position].contentScores = row
                     }
-                    // The chunk's content scores in one matrix product.
-                    let withInterest = interests.indices.filter { interests[$0] != nil }
-                    let scores = vectors.scores(batch: withInterest.map { interests[$0]!.vector })
-                    var scoresByPosition: [Int: [Float]] = [:]
-                    for (position, row) in zip(withInterest, scores) { scoresByPosition[position] = row }
-                    // Trained users' collaborative scores, a chunk at a time (one matrix product for factor models).
                     let trained = Self.collaborativeScores(collaborative.model, users: chunks[chunk].clamped(to: 0..<matrix.userCount))
                     for (position, user) in chunks[chunk].enumerated() where !shouldStop() {
-                        let list = hybrid.recommend(histories[position], interest: interests[position], k: settings.storedK,
-                                                    excludeSeen: settings.model.excludeSeen, scratch: &scratch,
-                                                    contentScores: scoresByPosition[position], collaborativeScores: trained[user])
-                        RecommendationRows.encode(list, user: users[user], generation: generation, catalog: catalog, into: &encoder)
+                        shared[position].collaborativeScores = trained[user]
+                        let lists = scenarios.lists(groups: groups[position], texts: texts[users[user]] ?? [], now: data.readAt,
+                                                    shared: shared[position], scratch: &scratch)
+                        for (scenario, rows) in lists {
+                            RecommendationRows.encode(rows, user: users[user], scenario: scenario, generation: generation,
+                                                      catalog: catalog, into: &encoder)
+                        }
                     }
                     return encoder.bytes
                 }, consume: { try checkStop(); try stream.send(rows: $0) })

@@ -16,24 +16,24 @@ public struct ModelSnapshot: Sendable {
     /// Each item's creation time (seconds since 1970), for the freshness part.
     public var createdAt: [Double] = []
 
-    func hybrid(_ settings: DaemonSettings) -> HybridRecommender {
-        var hybrid = HybridRecommender(base: recommender, vectors: vectors, weights: settings.model.blend, collaborative: collaborative)
-        hybrid.diversityLambda = settings.model.diversityLambda
-        hybrid.collaborativeHalfLifeDays = settings.model.collaborativeHalfLifeDays
-        if settings.model.blend.freshness > 0, let newest = createdAt.max() {
+    func hybrid(_ settings: RecommenderSettings) -> HybridRecommender {
+        var hybrid = HybridRecommender(base: recommender, vectors: vectors, weights: settings.blend, collaborative: collaborative)
+        hybrid.diversityLambda = settings.diversityLambda
+        hybrid.collaborativeHalfLifeDays = settings.collaborativeHalfLifeDays
+        if settings.blend.freshness > 0, let newest = createdAt.max() {
             // Age relative to the newest item, as popularity is relative to the newest event.
             let halfLife = settings.freshnessHalfLifeDays * 86_400
             hybrid.setFreshness(createdAt.map { Float(exp2(-max(0, newest - $0) / halfLife)) })
         }
-        if !settings.model.categoryBoosts.isEmpty {
-            hybrid.boost = catalog.categories.map { category in category.flatMap { settings.model.categoryBoosts[$0] } ?? 1 }
+        if !settings.categoryBoosts.isEmpty {
+            hybrid.boost = catalog.categories.map { category in category.flatMap { settings.categoryBoosts[$0] } ?? 1 }
         }
         return hybrid
     }
 
-    func interest(_ history: UserHistory, texts: [UserInterest.TextEvent], settings: DaemonSettings) -> UserInterest? {
-        UserInterest.build(history: history, vectors: vectors, texts: texts, textWeight: settings.model.interestTextWeight,
-                           halfLifeDays: settings.model.interestHalfLifeDays)
+    func interest(_ history: UserHistory, texts: [UserInterest.TextEvent], settings: RecommenderSettings) -> UserInterest? {
+        UserInterest.build(history: history, vectors: vectors, texts: texts, textWeight: settings.interestTextWeight,
+                           halfLifeDays: settings.interestHalfLifeDays)
     }
 }
 

@@ -5,24 +5,27 @@ import GenreSupport
 /// How one user's scored list becomes stored rows: a jsonb array for the real-time path, binary COPY rows
 /// for a full refresh. Both produce the same ranks, ids, scores and reasons.
 enum RecommendationRows {
-    static func jsonArray(_ rows: [Recommendation], catalog: ItemCatalog) -> String {
+    static func jsonArray(_ lists: [(scenario: String, rows: [Recommendation])], catalog: ItemCatalog) -> String {
         var out = "["
-        for (position, row) in rows.enumerated() {
-            if position > 0 { out += "," }
-            out += "{\"rank\":\(position + 1),\"item_id\":\(JSONText.quote(catalog.ids[Int(row.item)])),"
-            out += "\"score\":\(JSONText.number(Double(row.score))),\"reasons\":\(Reasons.json(for: row, catalog: catalog))}"
+        for (scenario, rows) in lists {
+            for (position, row) in rows.enumerated() {
+                if out.count > 1 { out += "," }
+                out += "{\"scenario\":\(JSONText.quote(scenario)),\"rank\":\(position + 1),\"item_id\":\(JSONText.quote(catalog.ids[Int(row.item)])),"
+                out += "\"score\":\(JSONText.number(Double(row.score))),\"reasons\":\(Reasons.json(for: row, catalog: catalog))}"
+            }
         }
         return out + "]"
     }
 
-    /// Columns: user_id, rank, item_id, score, reasons, generation.
-    static let copyColumns = "user_id, rank, item_id, score, reasons, generation"
+    /// Columns: user_id, scenario, rank, item_id, score, reasons, generation.
+    static let copyColumns = "user_id, scenario, rank, item_id, score, reasons, generation"
 
-    static func encode(_ rows: [Recommendation], user: String, generation: Int64, catalog: ItemCatalog,
+    static func encode(_ rows: [Recommendation], user: String, scenario: String, generation: Int64, catalog: ItemCatalog,
                        into encoder: inout BinaryCopyEncoder) {
         for (position, row) in rows.enumerated() {
-            encoder.beginRow(fieldCount: 6)
+            encoder.beginRow(fieldCount: 7)
             encoder.appendText(user)
+            encoder.appendText(scenario)
             encoder.appendInt32(Int32(position + 1))
             encoder.appendText(catalog.ids[Int(row.item)])
             encoder.appendFloat32(row.score)

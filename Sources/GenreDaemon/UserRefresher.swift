@@ -4,7 +4,7 @@ import GenreRecommend
 
 /// The real-time path for one user: read their events (the table is the truth, not the aggregate, so an
 /// event committed a millisecond ago counts) and their embedded search/comment texts, build their interest
-/// vector, blend co-occurrence, content and popularity with the current snapshot, replace their rows.
+/// vector, fold them into the collaborative model, blend for every scenario with the current snapshot, replace their rows.
 struct UserRefresher {
     func refresh(user: String, snapshot: ModelSnapshot, settings: DaemonSettings, on connection: PostgresConnection) throws -> Int {
         let rows = try connection.query("""
@@ -20,14 +20,15 @@ struct UserRefresher {
             groups.append(.init(item: item, eventType: rows.string(row, 1) ?? "", defaultCount: try rows.int(row, 2) ?? 0,
                                 explicitWeight: try rows.double(row, 3) ?? 0, lastAt: try rows.double(row, 4) ?? 0))
         }
-        let history = settings.history(groups, now: Date().timeIntervalSince1970)
         let texts = try ItemVectors.loadTexts(connection, user: user)[user] ?? []
-        let interest = snapshot.interest(history, texts: texts, settings: settings)
+        let now = Date().timeIntervalSince1970
+        let scenarios = ScenarioLists(snapshot: snapshot, settings: settings)
         var scratch = CooccurrenceRecommender.Scratch(itemCount: snapshot.catalog.ids.count, anchors: snapshot.recommender.anchorsPerItem)
-        let list = snapshot.hybrid(settings).recommend(history, interest: interest, k: settings.storedK,
-                                                       excludeSeen: settings.model.excludeSeen, scratch: &scratch)
+        // The collaborative model folds the user in from their history (no trained scores here).
+        let lists = scenarios.lists(groups: groups, texts: texts, now: now,
+                                    shared: scenarios.shared(groups: groups, texts: texts, now: now), scratch: &scratch)
         let written = try connection.query("SELECT genre._write_user_recommendations($1, $2::jsonb)",
-                                           [user, RecommendationRows.jsonArray(list, catalog: snapshot.catalog)],
+                                           [user, RecommendationRows.jsonArray(lists, catalog: snapshot.catalog)],
                                            context: "write recommendations of one user")
         return try written.int(0, 0) ?? 0
     }

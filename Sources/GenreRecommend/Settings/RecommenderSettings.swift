@@ -20,6 +20,8 @@ public struct RecommenderSettings: Sendable, Equatable {
     public var interestTextWeight = 3.0
     public var interestHalfLifeDays = 90.0
     public var diversityLambda: Float = 0.9
+    /// The freshness part halves every this many days of an item's age (recommend.freshness_half_life_days).
+    public var freshnessHalfLifeDays = 14.0
     /// "als", "bpr", "ease" or "none".
     public var collaborativeModel = "als"
     /// Confidence of an interaction halves every this many days before the newest event (0 = no decay).
@@ -37,7 +39,7 @@ public struct RecommenderSettings: Sendable, Equatable {
         "event.weights", "popularity.half_life_days", "cooccurrence.neighbors", "cooccurrence.shrinkage",
         "recommend.history_items", "recommend.exclude_seen", "recommend.reshow_after_days", "recommend.category_boosts",
         "similar.content_weight", "blend.weights", "interest.text_weight", "interest.half_life_days", "diversity.lambda",
-        "collaborative.model", "collaborative.half_life_days", "model.seed",
+        "collaborative.model", "collaborative.half_life_days", "model.seed", "recommend.freshness_half_life_days",
         "als.factors", "als.regularization", "als.alpha", "als.iterations", "als.cg_steps",
         "bpr.factors", "bpr.learning_rate", "bpr.regularization", "bpr.iterations",
         "ease.regularization", "ease.max_items",
@@ -93,6 +95,7 @@ public struct RecommenderSettings: Sendable, Equatable {
             }
             collaborativeModel = name
         case "collaborative.half_life_days": collaborativeHalfLifeDays = try number()
+        case "recommend.freshness_half_life_days": freshnessHalfLifeDays = try number()
         case "model.seed":
             let seed = UInt64(clamping: try integer())
             als.seed = seed
@@ -149,6 +152,12 @@ public enum SettingError: Error, Equatable, CustomStringConvertible {
 }
 
 extension RecommenderSettings {
+    /// Whether a user's interest vector comes out the same under both settings (so it can be shared).
+    public func sameInterest(as other: RecommenderSettings) -> Bool {
+        eventWeights == other.eventWeights && historyItems == other.historyItems
+            && interestTextWeight == other.interestTextWeight && interestHalfLifeDays == other.interestHalfLifeDays
+    }
+
     /// A user's history under these settings' event weights, anchor limit and re-show rule.
     public func history(_ groups: [UserHistory.EventGroup], now: Double) -> UserHistory {
         UserHistory(entries: UserHistory.entries(from: groups, weights: eventWeights), limit: historyItems,

@@ -220,7 +220,8 @@ COMMENT ON VIEW genre.current_settings IS 'Every setting with its effective valu
 -- so a daemon (or a script waiting for one) can tell that the model is out of date.
 CREATE OR REPLACE FUNCTION genre._model_fingerprint()
 RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT md5(string_agg(key || '=' || value::text, ',' ORDER BY key))
+  SELECT md5(string_agg(key || '=' || value::text, ',' ORDER BY key)
+             || coalesce((SELECT string_agg(name || '=' || overrides::text, ',' ORDER BY name) FROM genre.scenarios), ''))
     FROM genre.current_settings WHERE requires IN ('rebuild', 'rerank')
 $$;
-COMMENT ON FUNCTION genre._model_fingerprint() IS 'Internal: hash of the settings that shape the model (see genre.model_builds.details.fingerprint).';
+COMMENT ON FUNCTION genre._model_fingerprint() IS 'Internal: hash of the settings and scenarios that shape the model and lists (see genre.model_builds.details.fingerprint).';

@@ -59,7 +59,7 @@ BEGIN
   PERFORM genre._check_result(p_result);
   -- Same definition as the parent's index, so ATTACH adopts it instead of building another.
   EXECUTE CASE p_result
-    WHEN 'recommendations' THEN format('CREATE INDEX ON genre.%I (user_id, rank)', v_new)
+    WHEN 'recommendations' THEN format('CREATE INDEX ON genre.%I (user_id, scenario, rank)', v_new)
     WHEN 'item_neighbors' THEN format('CREATE INDEX ON genre.%I (item_id, rank)', v_new)
     WHEN 'item_factors' THEN 'SELECT 1'  -- read whole, never by key
     ELSE format('CREATE INDEX ON genre.%I (rank)', v_new) END;
@@ -71,8 +71,8 @@ BEGIN
     EXECUTE format($q$
       WITH fresh AS (SELECT DISTINCT user_id FROM genre.recommendations WHERE computed_at >= $1),
            dropped AS (DELETE FROM genre.%I s USING fresh f WHERE s.user_id = f.user_id)
-      INSERT INTO genre.%I (user_id, rank, item_id, score, reasons, computed_at, generation)
-      SELECT r.user_id, r.rank, r.item_id, r.score, r.reasons, r.computed_at, $2
+      INSERT INTO genre.%I (user_id, scenario, rank, item_id, score, reasons, computed_at, generation)
+      SELECT r.user_id, r.scenario, r.rank, r.item_id, r.score, r.reasons, r.computed_at, $2
         FROM genre.recommendations r JOIN fresh f USING (user_id)$q$, v_new, v_new)
     USING p_carry_since, p_generation;
   END IF;
@@ -96,17 +96,17 @@ END $$;
 COMMENT ON FUNCTION genre._publish_generation(text, bigint, timestamptz, text[], bigint[]) IS
   'Internal: swaps a fully written staging partition in as the live result set, in one transaction, keeping newer real-time rows and completing the queued users the new rows cover.';
 
--- Replaces one user's recommendations (the real-time path). p_rows is a jsonb array of
--- {"rank", "item_id", "score", "reasons"} objects.
+-- Replaces one user's recommendations (the real-time path), every scenario at once. p_rows is a jsonb
+-- array of {"scenario", "rank", "item_id", "score", "reasons"} objects (scenario defaults to 'default').
 CREATE OR REPLACE FUNCTION genre._write_user_recommendations(p_user_id text, p_rows jsonb)
 RETURNS integer LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE v_generation bigint; v_count integer;
 BEGIN
   SELECT g.generation INTO v_generation FROM genre.result_generations g WHERE g.result = 'recommendations' FOR SHARE;
   DELETE FROM genre.recommendations WHERE user_id = p_user_id;
-  INSERT INTO genre.recommendations (user_id, rank, item_id, score, reasons, computed_at, generation)
-    SELECT p_user_id, r.rank, r.item_id, r.score, r.reasons, now(), v_generation
-      FROM jsonb_to_recordset(p_rows) AS r(rank integer, item_id text, score real, reasons jsonb);
+  INSERT INTO genre.recommendations (user_id, scenario, rank, item_id, score, reasons, computed_at, generation)
+    SELECT p_user_id, coalesce(r.scenario, 'default'), r.rank, r.item_id, r.score, r.reasons, now(), v_generation
+      FROM jsonb_to_recordset(p_rows) AS r(scenario text, rank integer, item_id text, score real, reasons jsonb);
   GET DIAGNOSTICS v_count = ROW_COUNT;
   -- Applications may LISTEN genre_refreshed to invalidate caches; the payload is the user id.
   PERFORM pg_notify('genre_refreshed', p_user_id);

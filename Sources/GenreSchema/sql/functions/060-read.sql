@@ -18,11 +18,11 @@ COMMENT ON FUNCTION genre._check_read_args(text, text, text, integer) IS 'Intern
 -- genre.recommend: a user's top k items with reasons. Personal rows come first (filtered at read time so a
 -- purchase made a millisecond ago is already excluded), then popular items fill up the list; unknown and
 -- cold users get popular items only.
--- (The three-argument version of the first schema is dropped: a call with three arguments would otherwise
--- be ambiguous between the two.)
+-- (Earlier signatures are dropped: a call with fewer arguments would otherwise be ambiguous.)
 DROP FUNCTION IF EXISTS genre.recommend(text, integer, text[]);
+DROP FUNCTION IF EXISTS genre.recommend(text, integer, text[], text);
 CREATE OR REPLACE FUNCTION genre.recommend(user_id text, k integer DEFAULT 10, exclude text[] DEFAULT '{}',
-                                           category text DEFAULT NULL)
+                                           category text DEFAULT NULL, scenario text DEFAULT 'default')
 RETURNS TABLE (rank integer, item_id text, score real, reasons jsonb)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 #variable_conflict use_column
@@ -31,10 +31,19 @@ DECLARE
   v_k integer := recommend.k;
   v_exclude text[] := coalesce(recommend.exclude, '{}');
   v_category text := recommend.category;
-  v_exclude_seen boolean := (genre._setting('recommend.exclude_seen'))::text::boolean;
-  v_reshow double precision := (genre._setting('recommend.reshow_after_days'))::text::double precision;
+  v_scenario text := coalesce(recommend.scenario, 'default');
+  v_exclude_seen boolean;
+  v_reshow double precision;
+  v_stored text;
 BEGIN
   PERFORM genre._check_read_args('recommend', 'user_id', v_user, v_k);
+  -- Raises for an unknown scenario, naming the ones there are.
+  v_exclude_seen := (genre._scenario_setting(v_scenario, 'recommend.exclude_seen'))::text::boolean;
+  v_reshow := (genre._scenario_setting(v_scenario, 'recommend.reshow_after_days'))::text::double precision;
+  -- A scenario created since the last build has no lists yet: serve the default's until it has.
+  v_stored := CASE WHEN v_scenario = 'default' OR EXISTS (SELECT 1 FROM genre.recommendations r
+                                                           WHERE r.user_id = v_user AND r.scenario = v_scenario)
+                   THEN v_scenario ELSE 'default' END;
   RETURN QUERY
   WITH seen AS (
     SELECT DISTINCT e.item_id FROM genre.events e
@@ -43,7 +52,7 @@ BEGIN
   ), personal AS (
     SELECT r.item_id, r.score, r.reasons, r.rank AS ord, 0 AS source
       FROM genre.recommendations r JOIN genre.items i ON i.item_id = r.item_id AND i.available
-     WHERE r.user_id = v_user AND r.item_id <> ALL (v_exclude)
+     WHERE r.user_id = v_user AND r.scenario = v_stored AND r.item_id <> ALL (v_exclude)
        AND (v_category IS NULL OR i.category = v_category)
        AND NOT EXISTS (SELECT 1 FROM seen s WHERE s.item_id = r.item_id)
      ORDER BY r.rank
@@ -63,8 +72,8 @@ BEGIN
    ORDER BY c.source, c.ord
    LIMIT v_k;
 END $$;
-COMMENT ON FUNCTION genre.recommend(text, integer, text[], text) IS
-  'Top k recommendations for a user: rank, item_id, score, reasons (jsonb: strategies and their shares, anchor items, the search or item closest in text, summary). Never returns unavailable items, items in exclude, items outside category (when given), or (with recommend.exclude_seen) items the user already has events for; unknown or cold users get popular items.';
+COMMENT ON FUNCTION genre.recommend(text, integer, text[], text, text) IS
+  'Top k recommendations for a user: rank, item_id, score, reasons (jsonb: strategies and their shares, anchor items, the search or item closest in text, summary). scenario => name reads the lists of a scenario from genre.scenarios (unknown names raise). Never returns unavailable items, items in exclude, items outside category (when given), or (with recommend.exclude_seen) items the user already has events for; unknown or cold users get popular items.';
 
 -- ---------------------------------------------------------------------------------------------------------
 -- genre.similar_items: items most similar to one item, with reasons. Unknown items give an empty result.

@@ -47,6 +47,7 @@ BEGIN
       FROM (SELECT DISTINCT e.item_id FROM genre.events e WHERE e.user_id = v_user AND e.item_id IS NOT NULL
               AND e.item_id <> v_item_id AND e.event_type <> 'dislike') h
       JOIN genre.item_neighbors n ON n.item_id = h.item_id AND n.neighbor_id = v_item_id
+       AND ((n.reasons->'scores'->>'cooccurrence')::real > 0 OR (n.reasons->'scores'->>'collaborative')::real > 0)
       LEFT JOIN genre.items hi ON hi.item_id = h.item_id
      ORDER BY n.score DESC LIMIT 5) top;
   SELECT to_jsonb(c) INTO v_content FROM (
