@@ -1,6 +1,13 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// Numeric code is optimised in every configuration: unoptimised SIMD and matrix loops are 20–100× slower,
+/// which would make the debug daemon under `make test` (model builds, SIGTERM deadlines) unrepresentative.
+let numericCode: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
+]
+
 let package = Package(
     name: "genre",
     platforms: [.macOS(.v15)],
@@ -16,11 +23,9 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // Matrix kernels over CBLAS (sgemm) and the elementwise ops a transformer needs; no model knowledge.
-        .target(name: "GenreLinearAlgebra", dependencies: ["CBLAS"],
-                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "GenreLinearAlgebra", dependencies: ["CBLAS"], swiftSettings: numericCode),
         // all-MiniLM-L6-v2 in Swift: safetensors loader, BERT WordPiece tokenizer, encoder, pooling, model fetch.
-        .target(name: "GenreEmbedding", dependencies: ["GenreLinearAlgebra", "GenreSupport"],
-                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "GenreEmbedding", dependencies: ["GenreLinearAlgebra", "GenreSupport"], swiftSettings: numericCode),
         // Connection, bound queries, binary COPY, LISTEN/NOTIFY, reconnect, SQLSTATE errors.
         .target(name: "GenrePostgres", dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]),
         // Small shared utilities with no dependencies (SHA-256, JSON text helpers).
@@ -28,8 +33,7 @@ let package = Package(
         // Migration runner; the SQL lives in Sources/GenreSchema/sql (top-level sql/ links to it), bundled as a resource.
         .target(name: "GenreSchema", dependencies: ["GenrePostgres", "GenreSupport"], resources: [.copy("sql")]),
         // Models and ranking: plain Swift values, no database.
-        .target(name: "GenreRecommend", dependencies: ["GenreSupport", "GenreLinearAlgebra"],
-                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "GenreRecommend", dependencies: ["GenreSupport", "GenreLinearAlgebra"], swiftSettings: numericCode),
         // Long-lived services that move rows between PostgreSQL and the models.
         .target(name: "GenreDaemon", dependencies: [
             "GenrePostgres", "GenreSchema", "GenreRecommend", "GenreSupport", "GenreEmbedding", "GenreLinearAlgebra",

@@ -1,4 +1,6 @@
 import Testing
+import GenreRecommend
+@testable import GenreDaemon
 @testable import GenrePostgres
 
 @Suite("settings", .enabled(if: TestDatabase.enabled))
@@ -36,6 +38,9 @@ struct SettingsTests {
         ("SELECT genre.set('popularity.half_life_days', repeat('9', 20000))", "at most 10000 are allowed"),
         ("INSERT INTO genre.settings (key, value) VALUES ('recommend.stored_k', '\"many\"')", "\"recommend.stored_k\" must be an integer"),
         ("INSERT INTO genre.settings (key, value) VALUES ('nope', '1')", "unknown genre setting \"nope\""),
+        ("SELECT genre.set('blend.weights', '{\"collaborative\": 1, \"colaborative\": 1}')", "takes weights named among collaborative, cooccurrence, content, popularity, freshness, got colaborative"),
+        ("SELECT genre.set('blend.weights', '{\"content\": 0}')", "needs at least one weight above 0"),
+        ("SELECT genre.set('collaborative.model', 'svd')", "must be one of als, bpr, ease, none"),
     ]
 
     @Test("bad values are refused with a message naming the key and what is allowed; nothing changes", arguments: badValues)
@@ -83,5 +88,17 @@ struct SettingsTests {
         #expect(try c.count("SELECT count(*) FROM genre.recommend('u', 5) WHERE item_id = 'a'") == 1)
         try c.query("SELECT genre.set('recommend.reshow_after_days', 60)")
         #expect(try c.count("SELECT count(*) FROM genre.recommend('u', 5) WHERE item_id = 'a'") == 0)
+    }
+
+    @Test("the Swift model settings know every key the catalogue gives them, with the same defaults")
+    func swiftDefaultsMatchTheCatalogue() throws {
+        let c = try TestDatabase.create().connect()
+        let keys = try c.query("SELECT key FROM genre.setting_definitions")
+        let catalogue = Set((0..<keys.rowCount).compactMap { keys.string($0, 0) })
+        for key in RecommenderSettings.keys { #expect(catalogue.contains(key), "\(key) is not in the SQL catalogue") }
+        // Reading the catalogue's defaults must give exactly the Swift defaults: the two cannot drift apart.
+        let loaded = try DaemonSettings.load(c)
+        #expect(loaded.model == RecommenderSettings())
+        #expect(loaded.scenarios.isEmpty)
     }
 }

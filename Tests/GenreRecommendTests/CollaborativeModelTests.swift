@@ -136,6 +136,21 @@ import GenreSupport
         for (mine, expected) in zip(x, naiveSolve(a, b)) { #expect(abs(Double(mine) - expected) < 1e-3) }
     }
 
+    @Test func alsAndEASEContributionsAddUpToTheScore() throws {
+        let history = [Interaction(item: 2, strength: 3), Interaction(item: 7, strength: 1), Interaction(item: 40, strength: -2)]
+        let models: [any CollaborativeModel] = [try ImplicitALS.train(Self.world.matrix, configuration: Self.smallALS()),
+                                                try EASE.train(Self.world.matrix, configuration: Self.smallEASE())]
+        for model in models {
+            let scores = try model.scores(history: history)
+            let items: [Int32] = [0, 5, 20, 59]
+            for (item, parts) in zip(items, model.contributions(history: history, to: items)) {
+                #expect(parts.count == history.count)
+                if model.name == "als" { #expect(parts[2] == 0, "a dislike contributes nothing itself") }
+                #expect(abs(parts.reduce(0, +) - scores[Int(item)]) < 1e-4, "\(model.name) item \(item)")
+            }
+        }
+    }
+
     @Test func dislikesLowerALSScores() throws {
         let als = try ImplicitALS.train(Self.world.matrix, configuration: Self.smallALS())
         let liked = [Interaction(item: 0, strength: 2), Interaction(item: 1, strength: 2)]

@@ -148,18 +148,30 @@ public struct ImplicitALS: CollaborativeModel {
         }
     }
 
-    /// A·x = b for the user: A = YᵀY + λI + Σ (c−1)·y·yᵀ, b = Σ c·p·y over the history.
+    /// A·x = b for the user: A = YᵀY + λI + Σ (c−1)·y·yᵀ, b = Σ c·p·y over the history. The sum of outer
+    /// products is one matrix product: Sᵀ·S with S's rows √(c−1)·y.
     func normalEquations(_ history: [Interaction]) -> (a: [Float], b: [Float]) {
         let f = model.factors
         var a = itemGram
         var b = [Float](repeating: 0, count: f)
-        for interaction in history where Int(interaction.item) < model.itemCount && interaction.strength != 0 {
-            let y = model.itemFactors[Int(interaction.item) * f..<(Int(interaction.item) + 1) * f]
+        let entries = history.filter { Int($0.item) < model.itemCount && $0.strength != 0 }
+        guard !entries.isEmpty else { return (a, b) }
+        var scaled = [Float](repeating: 0, count: entries.count * f)
+        for (row, interaction) in entries.enumerated() {
+            let base = Int(interaction.item) * f
             let confidence = 1 + configuration.alpha * abs(interaction.strength)
             let preference: Float = interaction.strength > 0 ? 1 : 0
-            for (i, yi) in y.enumerated() {
-                b[i] += confidence * preference * yi
-                for (j, yj) in y.enumerated() { a[i * f + j] += (confidence - 1) * yi * yj }
+            let root = (confidence - 1).squareRoot()
+            for d in 0..<f {
+                let y = model.itemFactors[base + d]
+                b[d] += confidence * preference * y
+                scaled[row * f + d] = root * y
+            }
+        }
+        scaled.withUnsafeBufferPointer { s in
+            a.withUnsafeMutableBufferPointer { pa in
+                BLAS.gemm(m: f, n: f, k: entries.count, a: s.baseAddress!, lda: f, transposeA: true,
+                          b: s.baseAddress!, ldb: f, beta: 1, c: pa.baseAddress!, ldc: f)
             }
         }
         return (a, b)
@@ -167,21 +179,45 @@ public struct ImplicitALS: CollaborativeModel {
 
     /// score(j) = yⱼᵀ·W·b = Σᵢ cᵢ·pᵢ·(yⱼᵀ·W·yᵢ) with W = A⁻¹, so entry i contributes cᵢ·pᵢ·yⱼᵀ·W·yᵢ
     /// (a dislike has p = 0: it acts through W, lowering similar items, and contributes nothing itself).
+    /// Two matrix products: Z = W·Yⱼᵀ, then (c·Yᵢ)·Z.
     public func contributions(history: [Interaction], to items: [Int32]) -> [[Float]] {
-        let f = model.factors, y = model.itemFactors
+        let f = model.factors
         var (w, _) = normalEquations(history)
-        guard (try? PositiveDefinite.invert(&w, order: f)) != nil else { return items.map { _ in history.map { _ in 0 } } }
-        return items.map { item in
-            let yj = y[Int(item) * f..<(Int(item) + 1) * f]
-            var z = [Float](repeating: 0, count: f)
-            for r in 0..<f { for (c, value) in yj.enumerated() { z[r] += w[r * f + c] * value } }
-            return history.map { entry in
-                guard entry.strength > 0, Int(entry.item) < model.itemCount else { return 0 }
-                let confidence = 1 + configuration.alpha * entry.strength
-                var dot: Float = 0
-                for d in 0..<f { dot += y[Int(entry.item) * f + d] * z[d] }
-                return confidence * dot
+        let positives = history.indices.filter { history[$0].strength > 0 && Int(history[$0].item) < model.itemCount }
+        guard !items.isEmpty, !positives.isEmpty, (try? PositiveDefinite.invert(&w, order: f)) != nil else {
+            return items.map { _ in history.map { _ in 0 } }
+        }
+        var candidates = [Float](repeating: 0, count: items.count * f)
+        for (row, item) in items.enumerated() {
+            candidates.replaceSubrange(row * f..<(row + 1) * f, with: model.itemFactors[Int(item) * f..<(Int(item) + 1) * f])
+        }
+        var weighted = [Float](repeating: 0, count: positives.count * f)
+        for (row, h) in positives.enumerated() {
+            let confidence = 1 + configuration.alpha * history[h].strength
+            let base = Int(history[h].item) * f
+            for d in 0..<f { weighted[row * f + d] = confidence * model.itemFactors[base + d] }
+        }
+        var z = [Float](repeating: 0, count: f * items.count), parts = [Float](repeating: 0, count: positives.count * items.count)
+        w.withUnsafeBufferPointer { pw in
+            candidates.withUnsafeBufferPointer { pc in
+                z.withUnsafeMutableBufferPointer { pz in
+                    BLAS.gemm(m: f, n: items.count, k: f, a: pw.baseAddress!, lda: f, b: pc.baseAddress!, ldb: f, transposeB: true,
+                              c: pz.baseAddress!, ldc: items.count)
+                }
             }
+        }
+        weighted.withUnsafeBufferPointer { ph in
+            z.withUnsafeBufferPointer { pz in
+                parts.withUnsafeMutableBufferPointer { pp in
+                    BLAS.gemm(m: positives.count, n: items.count, k: f, a: ph.baseAddress!, lda: f, b: pz.baseAddress!, ldb: items.count,
+                              c: pp.baseAddress!, ldc: items.count)
+                }
+            }
+        }
+        return items.indices.map { n in
+            var row = [Float](repeating: 0, count: history.count)
+            for (position, h) in positives.enumerated() { row[h] = parts[position * items.count + n] }
+            return row
         }
     }
 
