@@ -24,7 +24,7 @@ struct DaemonEndToEndTests {
     }
 
 
-    @Test("a new user's events turn into co-occurrence recommendations with reasons, never items they saw")
+    @Test("a new user's events turn into collaborative recommendations (folded into ALS) with reasons, never items they saw")
     func newUserGetsRecommendations() throws {
         let db = try TestDatabase.create()
         let c = try db.connect()
@@ -39,8 +39,8 @@ struct DaemonEndToEndTests {
         #expect((0..<cold.rowCount).allSatisfy { cold.string($0, 1) == "t" })
 
         try c.query("INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('newcomer', 'a1', 'purchase'), ('newcomer', 'a2', 'like')")
-        try eventually("co-occurrence recommendations for the newcomer") {
-            try c.count("SELECT count(*) FROM genre.recommend('newcomer', 5) WHERE reasons->'strategies' ? 'cooccurrence'") == 5
+        try eventually("collaborative recommendations for the newcomer") {
+            try c.count("SELECT count(*) FROM genre.recommend('newcomer', 5) WHERE reasons->'strategies' ? 'collaborative'") == 5
         }
         let rows = try c.query("SELECT item_id, reasons FROM genre.recommend('newcomer', 10)")
         let items = (0..<rows.rowCount).compactMap { rows.string($0, 0) }

@@ -38,7 +38,7 @@ INSERT INTO genre.setting_definitions (key, value_type, default_value, min_value
   ('similar.content_weight', 'number', '0.5', 0, 1, NULL, 'rebuild',
    'genre.similar_items score = w · text similarity + (1 − w) · co-occurrence; 0 ignores text, 1 ignores behaviour.'),
 -- blend, interests, rules, diversity
-  ('blend.weights', 'weights', '{"collaborative": 0.5, "cooccurrence": 0.2, "content": 0.2, "popularity": 0.1}', 0, 100,
+  ('blend.weights', 'weights', '{"collaborative": 1, "content": 0.2, "popularity": 0.05}', 0, 100,
    '["collaborative", "cooccurrence", "content", "popularity", "freshness"]', 'rebuild',
    'score = Σ weight · part, each part normalised to 0..1 for the user: collaborative (the model of collaborative.model), co-occurrence (what people with the same items chose), content (language-model similarity to the user''s interests), popularity, freshness (new items). A part left out counts 0; at least one weight must be above 0.'),
   ('recommend.freshness_half_life_days', 'number', '14', 0.01, 36500, NULL, 'rebuild',
