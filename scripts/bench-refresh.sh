@@ -8,4 +8,4 @@ psql -X -q "$(scripts/dev-postgres.sh admin-url)" -c "DROP DATABASE IF EXISTS be
 URL="$(scripts/dev-postgres.sh url | sed 's#/genre$#/bench#')"
 BIN="$(swift build -c release --show-bin-path)/genre"
 "$BIN" install --database-url "$URL" >/dev/null
-"$BIN" bench refresh --database-url "$URL" --dir "${GENRE_DEMO_DATA:-../shared/data/ml-latest-small}" --samples "${SAMPLES:-200}"
+"$BIN" bench refresh --database-url "$URL" --dir "${GENRE_DEMO_DATA:-../shared/data/ml-latest-small}" --samples "${SAMPLES:-200}" --searches "${SEARCHES:-0}"

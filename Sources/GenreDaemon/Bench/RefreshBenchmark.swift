@@ -10,11 +10,14 @@ import GenreRecommend
 public struct RefreshBenchmark {
     public let databaseURL: String
     public let samples: Int
+    /// Cold-start samples: a brand-new user's only event is a search; 0 skips the language model.
+    public let searches: Int
     public let logger: Logger
 
-    public init(databaseURL: String, samples: Int, logger: Logger) {
+    public init(databaseURL: String, samples: Int, searches: Int = 0, logger: Logger) {
         self.databaseURL = databaseURL
         self.samples = samples
+        self.searches = searches
         self.logger = logger
     }
 
@@ -26,10 +29,15 @@ public struct RefreshBenchmark {
         public var plainCopySeconds = 0.0
         public var plainCopyRowsPerSecond = 0.0
         public var latencies: [Double] = []
+        /// Search INSERT → the new user's list holds content rows.
+        public var searchLatencies: [Double] = []
+        public var embedSeconds = 0.0
 
-        public func percentile(_ p: Double) -> Double {
-            guard !latencies.isEmpty else { return .nan }
-            let sorted = latencies.sorted()
+        public func percentile(_ p: Double) -> Double { Self.percentile(latencies, p) }
+
+        public static func percentile(_ values: [Double], _ p: Double) -> Double {
+            guard !values.isEmpty else { return .nan }
+            let sorted = values.sorted()
             return sorted[min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)]
         }
     }
@@ -40,6 +48,12 @@ public struct RefreshBenchmark {
         try connection.query("SELECT genre._apply_events()")
         let settings = try DaemonSettings.load(connection)
         var result = Result()
+        // Searches need item vectors in the snapshot: embed every item first (the daemon's own worker).
+        if searches > 0 {
+            let embedding = try startEmbedding()
+            defer { embedding.stop() }
+            result.embedSeconds = try embedding.waitForItems(connection)
+        }
 
         let start = Date()
         guard let (snapshot, report) = try ModelBuilder(workerID: "bench", logger: logger)
@@ -52,8 +66,35 @@ public struct RefreshBenchmark {
         result.phases = report.seconds
         result.refreshRowsPerSecond = Double(report.recommendationRows) / (report.seconds["refresh_users"] ?? .nan)
         (result.plainCopySeconds, result.plainCopyRowsPerSecond) = try plainCopy(connection)
-        result.latencies = try realtimeLatencies(snapshot: snapshot, users: connection)
+        (result.latencies, result.searchLatencies) = try realtimeLatencies(snapshot: snapshot, users: connection)
         return result
+    }
+
+    /// The daemon's embedding worker on its own thread, until stopped.
+    final class EmbeddingThread: @unchecked Sendable {
+        let context: DaemonContext
+        let thread: Thread
+        init(context: DaemonContext) {
+            self.context = context
+            let worker = EmbeddingWorker(context: context)
+            thread = Thread { worker.run() }
+            thread.start()
+        }
+        func waitForItems(_ connection: PostgresConnection) throws -> Double {
+            let start = Date()
+            while try connection.query("SELECT items_to_embed FROM genre.status()").int(0, 0) ?? 1 > 0 { Thread.sleep(forTimeInterval: 0.2) }
+            return Date().timeIntervalSince(start)
+        }
+        func stop() {
+            context.shutdown.trigger()
+            while !thread.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+        }
+    }
+
+    func startEmbedding() throws -> EmbeddingThread {
+        var quiet = logger
+        quiet.logLevel = .warning
+        return EmbeddingThread(context: DaemonContext(databaseURL: databaseURL, logger: quiet, trains: false))
     }
 
     /// The same rows, already in memory, written by one binary COPY into a plain table: the write floor.
@@ -86,11 +127,13 @@ public struct RefreshBenchmark {
         return (seconds, Double(users.count) / seconds)
     }
 
-    /// Inserts one event at a time for a random user and waits for genre_refreshed with that user's id.
-    func realtimeLatencies(snapshot: ModelSnapshot, users connection: PostgresConnection) throws -> [Double] {
+    /// Inserts one event at a time for a random user and waits for genre_refreshed with that user's id; then,
+    /// with `searches`, one search per brand-new user, waiting until their list holds content rows (the
+    /// search is embedded by the embedding worker, which re-queues the user).
+    func realtimeLatencies(snapshot: ModelSnapshot, users connection: PostgresConnection) throws -> ([Double], [Double]) {
         let userRows = try connection.query("SELECT DISTINCT user_id FROM genre.interactions ORDER BY 1")
         let userIDs = (0..<userRows.rowCount).compactMap { userRows.string($0, 0) }
-        guard !userIDs.isEmpty, !snapshot.catalog.ids.isEmpty else { return [] }
+        guard !userIDs.isEmpty, !snapshot.catalog.ids.isEmpty else { return ([], []) }
         var quiet = logger
         quiet.logLevel = .warning
         let context = DaemonContext(databaseURL: databaseURL, logger: quiet, trains: false)
@@ -123,6 +166,28 @@ public struct RefreshBenchmark {
                 }
             }
         }
-        return latencies
+        var searchLatencies: [Double] = []
+        let titles = snapshot.catalog.titles.compactMap { $0 }
+        let embedding = searches > 0 ? try startEmbedding() : nil
+        defer { embedding?.stop() }
+        for sample in 0..<searches where !titles.isEmpty {
+            let user = "bench-searcher-\(UUID().uuidString.prefix(8))-\(sample)"
+            // A query in the words of a random title, so some item matches it in text.
+            let text = "films like " + titles.randomElement(using: &generator)!
+            let start = Date()
+            try writer.query("INSERT INTO genre.events (user_id, event_type, text) VALUES ($1, 'search', $2)", [user, text])
+            let deadline = start.addingTimeInterval(30)
+            waiting: while Date() < deadline {
+                for note in try listener.waitForNotifications(timeout: 0.5) where note.payload == user {
+                    if try writer.query("""
+                        SELECT count(*) FROM genre.recommendations WHERE user_id = $1 AND reasons->'strategies' ? 'content'
+                        """, [user]).int(0, 0) ?? 0 > 0 {
+                        searchLatencies.append(Date().timeIntervalSince(start))
+                        break waiting
+                    }
+                }
+            }
+        }
+        return (latencies, searchLatencies)
     }
 }
