@@ -108,4 +108,38 @@ struct RuleTests {
         #expect(abs(boosted[0].score - 1.5) < 1e-6)
         #expect(boosted[0].shares == [.popularity: 1])
     }
+
+    @Test("freshness brings new items forward and explains them as new")
+    func freshness() throws {
+        var hybrid = HybridRecommender(base: HybridFixture.empty, vectors: HybridFixture.vectors,
+                                       weights: .init(popularity: 1, freshness: 1))
+        // Item 4 is brand new (1), item 3 one half-life old (0.5); the rest older.
+        hybrid.setFreshness([0, 0.125, 0, 0.5, 1])
+        var scratch = CooccurrenceRecommender.Scratch(itemCount: 5, anchors: 3)
+        let rows = hybrid.recommend(UserHistory(entries: [], limit: 10), interest: nil, k: 3, excludeSeen: true, scratch: &scratch)
+        // Scores: item 4 = 1 (fresh), item 2 = 1 (popular), item 1 = 0.5 + 0.125, item 3 = 0.5.
+        #expect(rows.map(\.item) == [2, 4, 1])
+        let newest = try #require(rows.first { $0.item == 4 })
+        #expect(newest.shares == [.freshness: 1] && newest.strategy == .freshness)
+        #expect(Reasons.summary(for: newest, catalog: HybridFixture.catalog) == "New in the catalogue")
+    }
+
+    @Test("a collaborative model folds the user in, and its contributions become the anchors")
+    func collaborativeAnchors() throws {
+        // Two blocks of items {0, 1} and {2, 3}; users like within a block. EASE learns the blocks.
+        var entries: [InteractionMatrix.Entry] = []
+        for user in 0..<6 { for item in (user % 2 == 0 ? [0, 1] : [2, 3]) { entries.append(.init(user: Int32(user), item: Int32(item), value: 1)) } }
+        var config = EASE.Configuration()
+        config.regularization = 1
+        let ease = try EASE.train(InteractionMatrix(userCount: 6, itemCount: 5, entries: entries), configuration: config)
+        let hybrid = HybridRecommender(base: HybridFixture.empty, vectors: HybridFixture.vectors,
+                                       weights: .init(collaborative: 1), collaborative: ease)
+        var scratch = CooccurrenceRecommender.Scratch(itemCount: 5, anchors: 3)
+        let history = UserHistory(entries: [HybridFixture.entry(2, 5, "purchase", at: 1)], limit: 10)
+        let rows = hybrid.recommend(history, interest: nil, k: 1, excludeSeen: true, scratch: &scratch)
+        let top = try #require(rows.first)
+        #expect(top.item == 3 && top.strategy == .collaborative)
+        #expect(top.anchors.map(\.item) == [2] && top.anchors[0].share == 1)
+        #expect(Reasons.summary(for: top, catalog: HybridFixture.catalog) == "Because you bought North")
+    }
 }
