@@ -147,4 +147,46 @@ struct DaemonEndToEndTests {
         #expect(try c.count("SELECT count(*) FROM genre.recommend('fan', 5) WHERE reasons->'strategies' ? 'collaborative'") == 5)
         #expect(try c.count("SELECT count(*) FROM genre.recommend('fan', 5) WHERE item_id LIKE 'b%'") == 5, "the fan's own cluster")
     }
+
+    @Test("BPR, EASE and none as collaborative.model: built, published, rebuilt by a replica, folded in", arguments: ["bpr", "ease", "none"])
+    func everyCollaborativeModel(model: String) throws {
+        let db = try TestDatabase.create()
+        let c = try db.connect()
+        try seed(c)
+        try c.query("SELECT genre.set('collaborative.model', $1)", [model])
+        let trainer = TestDaemon.start(db)
+        try eventually("the first build", timeout: 30) { try c.count("SELECT count(*) FROM genre.model_builds") > 0 }
+        try trainer.stop()
+        #expect(try c.scalar("SELECT model FROM genre.collaborative_models") == model)
+        #expect(try c.scalar("SELECT details->>'collaborative' FROM genre.model_builds") == model)
+        // Factor models publish item factors; EASE publishes its weights through item_neighbors.
+        #expect(try c.count("SELECT count(*) FROM genre.item_factors") == (model == "bpr" ? 30 : 0))
+        let replica = TestDaemon.start(db, trains: false)
+        defer { try? replica.stop() }
+        try c.query("INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('fan', 'b3', 'like'), ('fan', 'b5', 'like')")
+        try eventually("the replica to refresh the new user") {
+            try c.count("SELECT count(*) FROM genre.recommendations WHERE user_id = 'fan'") > 0
+        }
+        #expect(replica.context.snapshots.snapshot?.collaborative?.name == (model == "none" ? nil : model))
+        let collaborativeRows = try c.count("SELECT count(*) FROM genre.recommend('fan', 5) WHERE reasons->'strategies' ? 'collaborative'")
+        #expect(model == "none" ? collaborativeRows == 0 : collaborativeRows == 5)
+        if model != "none" {
+            #expect(try c.count("SELECT count(*) FROM genre.recommend('fan', 5) WHERE item_id LIKE 'b%'") == 5, "the fan's own cluster")
+        }
+    }
+
+    @Test("EASE above ease.max_items falls back to ALS and says so")
+    func easeFallback() throws {
+        let db = try TestDatabase.create()
+        let c = try db.connect()
+        try seed(c)
+        try c.query("SELECT genre.set('collaborative.model', 'ease'), genre.set('ease.max_items', 10)")
+        let daemon = TestDaemon.start(db)
+        defer { try? daemon.stop() }
+        try eventually("the first build", timeout: 30) { try c.count("SELECT count(*) FROM genre.model_builds") > 0 }
+        #expect(try c.scalar("SELECT model FROM genre.collaborative_models") == "als")
+        let note = try #require(try c.scalar("SELECT note FROM genre.collaborative_models"))
+        #expect(note.contains("EASE needs a dense 30×30 matrix; the limit (setting ease.max_items) is 10 items; used ALS instead"), "\(note)")
+        #expect(try c.scalar("SELECT details->>'collaborative_note' FROM genre.model_builds") == note)
+    }
 }
