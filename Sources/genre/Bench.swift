@@ -5,7 +5,7 @@ import GenrePostgres
 import GenreSchema
 
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Benchmarks; see docs/BENCHMARKS.md.", subcommands: [BenchRefresh.self, BenchEmbed.self])
+    static let configuration = CommandConfiguration(abstract: "Benchmarks; see docs/BENCHMARKS.md.", subcommands: [BenchRefresh.self, BenchEmbed.self, BenchCollaborative.self])
 }
 
 struct BenchRefresh: ParsableCommand {

@@ -132,7 +132,7 @@ public struct Evaluator {
     }
 
     /// Per user (index), their entries: weights summed per item, the latest time kept.
-    static func histories(_ ratings: [Rating]) -> [[UserHistory.Entry]] {
+    public static func histories(_ ratings: [Rating]) -> [[UserHistory.Entry]] {
         let users = (ratings.map { Int($0.user) }.max() ?? -1) + 1
         var byUser = [[Int32: UserHistory.Entry]](repeating: [:], count: users)
         for rating in ratings {
