@@ -53,19 +53,23 @@ struct BenchCollaborative: ParsableCommand {
         let recommendStart = Date()
         var lists = [[Int32]](repeating: [], count: matrix.userCount)
         let block = 256
+        var seen = [Bool](repeating: false, count: matrix.itemCount)  // the user's train items, set and cleared per user
         for first in stride(from: 0, to: matrix.userCount, by: block) {
             let users = first..<min(first + block, matrix.userCount)
             let scores = factorModel.scores(users: users)
-            for (offset, user) in users.enumerated() {
-                let row = offset * matrix.itemCount
-                var seen = Set<Int32>()
-                for slot in matrix.items(ofUser: user) { seen.insert(matrix.userItems[slot]) }
-                var best = TopK(k: k)
-                for item in 0..<matrix.itemCount where !seen.contains(Int32(item)) {
-                    let score = scores[row + item]
-                    if score > best.threshold { best.offer(Int32(item), score) }
+            scores.withUnsafeBufferPointer { all in
+                for (offset, user) in users.enumerated() {
+                    let row = all.baseAddress! + offset * matrix.itemCount
+                    for slot in matrix.items(ofUser: user) { seen[Int(matrix.userItems[slot])] = true }
+                    var best = TopK(k: k)
+                    var threshold = -Float.infinity
+                    for item in 0..<matrix.itemCount where row[item] > threshold && !seen[item] {
+                        best.offer(Int32(item), row[item])
+                        threshold = best.threshold
+                    }
+                    for slot in matrix.items(ofUser: user) { seen[Int(matrix.userItems[slot])] = false }
+                    lists[user] = best.sorted().map(\.index)
                 }
-                lists[user] = best.sorted().map(\.index)
             }
         }
         let recommendSeconds = Date().timeIntervalSince(recommendStart)
