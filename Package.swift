@@ -34,19 +34,22 @@ let package = Package(
         .target(name: "GenreSchema", dependencies: ["GenrePostgres", "GenreSupport"], resources: [.copy("sql")]),
         // Models and ranking: plain Swift values, no database.
         .target(name: "GenreRecommend", dependencies: ["GenreSupport", "GenreLinearAlgebra"], swiftSettings: numericCode),
+        // Parameter search (random, Bayesian optimisation with a Gaussian process): plain Swift, no database.
+        .target(name: "GenreTuning", dependencies: ["GenreSupport", "GenreRecommend"], swiftSettings: numericCode),
         // Long-lived services that move rows between PostgreSQL and the models.
         .target(name: "GenreDaemon", dependencies: [
-            "GenrePostgres", "GenreSchema", "GenreRecommend", "GenreSupport", "GenreEmbedding", "GenreLinearAlgebra",
+            "GenrePostgres", "GenreSchema", "GenreRecommend", "GenreSupport", "GenreEmbedding", "GenreLinearAlgebra", "GenreTuning",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "genre", dependencies: [
-            "GenreDaemon", "GenreSchema", "GenrePostgres", "GenreRecommend", "GenreEmbedding",
+            "GenreDaemon", "GenreSchema", "GenrePostgres", "GenreRecommend", "GenreEmbedding", "GenreTuning",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "GenrePostgresTests", dependencies: ["GenrePostgres"]),
         .testTarget(name: "GenreRecommendTests", dependencies: ["GenreRecommend", "GenreSupport"]),
         .testTarget(name: "GenreSupportTests", dependencies: ["GenreSupport"]),
+        .testTarget(name: "GenreTuningTests", dependencies: ["GenreTuning"]),
         .testTarget(name: "GenreLinearAlgebraTests", dependencies: ["GenreLinearAlgebra", "GenreSupport"]),
         .testTarget(name: "GenreEmbeddingTests", dependencies: ["GenreEmbedding", "GenreSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "GenreIntegrationTests", dependencies: [

@@ -15,14 +15,7 @@ struct Eval: ParsableCommand {
             --json writes an object (one model) or an array (several); --predictions writes user_id,rank,item_id,score.
             """)
 
-    @Option(help: "ml-100k or ml-latest-small (with --data-dir).") var dataset: String?
-    @Option(help: "Folder of the dataset's files.") var dataDir: String?
-    @Option(help: "Generic interactions CSV: user_id,item_id[,weight][,timestamp].") var interactions: String?
-    @Option(help: "Generic items CSV: item_id,title[,description][,tags][,category]; tags |-separated.") var items: String?
-    @Option(help: "ms-recommenders, leave-last-out, temporal or given.") var `protocol` = "ms-recommenders"
-    @Option(help: "For --protocol temporal: the newest fraction of interactions held out.") var testFraction = 0.2
-    @Option(help: "For --protocol given: the train file (same header as --interactions).") var train: String?
-    @Option(help: "For --protocol given: the test file.") var test: String?
+    @OptionGroup var data: DatasetOptions
     @Flag(help: "Evaluate on a validation split carved from train by the same protocol (for tuning; the test part is never read).")
     var validation = false
     @Option(name: .customLong("model"), help: "Model to evaluate, repeatable: \(Evaluator.models.joined(separator: ", ")).")
@@ -33,6 +26,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Write the results as JSON.") var json: String?
     @Option(help: "Write every evaluated user's list as CSV.") var predictions: String?
     @Flag(help: "Skip embedding item text (no content model, no diversity metric).") var noText = false
+    @Option(help: "Write an HTML page with SVG charts (metrics by model, nDCG by k, seconds) into this folder.") var report: String?
 
     func run() throws {
         var recommender = RecommenderSettings()
@@ -47,102 +41,49 @@ struct Eval: ParsableCommand {
         for model in models where !Evaluator.models.contains(model) {
             throw ValidationError("unknown model \"\(model)\"; choose from \(Evaluator.models.joined(separator: ", "))")
         }
-        let data = try loadDataset()
-        var split = try makeSplit(data)
-        if validation { split = Split.make(split.train, protocol: try splitProtocol()) }
-        let vectors = try embedItems(data)
+        let dataset = try data.load()
+        var split = try data.split(dataset)
+        if validation { split = Split.make(split.train, protocol: try data.splitProtocol()) }
+        let vectors = try embedItems(dataset, needsText: models.contains("content") || models.contains("hybrid"), noText: noText)
         let trainCounts = Dictionary(grouping: split.train, by: \.user).mapValues(\.count)
         var results: [String] = []
         var table: [[String]] = []
+        var finished: [Evaluator.Result] = []
+        var curves: [SVGChart.Series] = []
+        let listLength = report == nil ? k : max(k, 20)
+        let catalogueSize = Set(split.train.map(\.item)).count
         for model in models {
-            let evaluator = Evaluator(itemCount: data.itemIDs.count, settings: recommender, vectors: vectors)
+            let evaluator = Evaluator(itemCount: dataset.itemIDs.count, settings: recommender, vectors: vectors)
             let progress = ProgressLine(label: model)
-            let result: Evaluator.Result
+            var result: Evaluator.Result
             do {
-                result = try evaluator.run(model: model, split: split, k: k, progress: progress.update)
+                result = try evaluator.run(model: model, split: split, k: listLength, progress: progress.update)
             } catch {
                 progress.finish()
                 throw ValidationError("\(model): \(error)")
             }
             progress.finish()
             let relevant = split.relevant
+            if report != nil {
+                // nDCG at every cut-off from the same lists, then the metrics at k for the table.
+                curves.append(SVGChart.Series(name: model, values: (1...listLength).map { cut in
+                    RankingMetrics.mean(lists: result.lists.mapValues { $0.prefix(cut).map(\.item) }, relevant: relevant, k: cut).ndcg
+                }))
+                evaluator.measure(&result, relevant: relevant, k: k, catalogueSize: catalogueSize)
+            }
+            finished.append(result)
             let cold = relevant.filter { (trainCounts[Int32($0.key)] ?? 0) <= coldMax }
             let coldMetrics = RankingMetrics.mean(lists: result.lists.mapValues { $0.map(\.item) }, relevant: cold, k: k)
-            results.append(jsonObject(result, data: data, cold: coldMetrics))
+            results.append(jsonObject(result, data: dataset, cold: coldMetrics))
             table.append(row(result))
-            if let predictions { try writePredictions(result, data: data, to: models.count == 1 ? predictions : suffixed(predictions, model)) }
+            if let predictions { try writePredictions(result, data: dataset, to: models.count == 1 ? predictions : suffixed(predictions, model)) }
         }
-        printTable(table, data: data, split: split)
+        printTable(table, data: dataset, split: split)
+        if let report { try writeReport(to: report, results: finished, curves: curves, table: table, data: dataset, split: split) }
         if let json {
             let text = results.count == 1 ? results[0] : "[" + results.joined(separator: ",\n") + "]"
             try Data((text + "\n").utf8).write(to: URL(fileURLWithPath: json))
         }
-    }
-
-    func loadDataset() throws -> EvaluationDataset {
-        do {
-            if let dataset {
-                guard let dataDir else { throw ValidationError("--dataset needs --data-dir") }
-                let url = URL(fileURLWithPath: dataDir)
-                switch dataset {
-                case "ml-100k": return try .movieLens100K(directory: url)
-                case "ml-latest-small": return try .movieLensLatestSmall(directory: url)
-                default: throw ValidationError("unknown dataset \(dataset); use ml-100k, ml-latest-small or --interactions FILE")
-                }
-            }
-            if `protocol` == "given" {
-                guard let train, let test else { throw ValidationError("--protocol given needs --train FILE and --test FILE") }
-                return try .csv(interactions: URL(fileURLWithPath: train), heldOutFile: URL(fileURLWithPath: test), items: items.map(URL.init(fileURLWithPath:)))
-            }
-            guard let interactions else { throw ValidationError("give --dataset with --data-dir, or --interactions FILE") }
-            return try .csv(interactions: URL(fileURLWithPath: interactions), items: items.map(URL.init(fileURLWithPath:)))
-        } catch let failure as EvaluationDataset.Failure {
-            throw ValidationError(failure.description)
-        }
-    }
-
-    func splitProtocol() throws -> SplitProtocol {
-        switch `protocol` {
-        case "ms-recommenders": return .msRecommenders()
-        case "leave-last-out": return .leaveLastOut
-        case "temporal":
-            guard testFraction > 0 && testFraction < 1 else { throw ValidationError("--test-fraction must be between 0 and 1") }
-            return .temporal(testFraction: testFraction)
-        case "given": return .leaveLastOut  // only used for --validation: carve the validation part per user
-        default: throw ValidationError("unknown protocol \(`protocol`); use ms-recommenders, leave-last-out, temporal or given")
-        }
-    }
-
-    func makeSplit(_ data: EvaluationDataset) throws -> Split {
-        if `protocol` == "given" { return Split(train: data.ratings, test: data.heldOut) }
-        return Split.make(data.ratings, protocol: try splitProtocol())
-    }
-
-    /// Item vectors from the in-process model, when the data has text and a model is installed.
-    func embedItems(_ data: EvaluationDataset) throws -> ItemVectorTable? {
-        let needsText = models.contains("content") || models.contains("hybrid")
-        guard !noText, data.itemTexts.contains(where: { $0 != nil }) else {
-            if needsText && !noText { throw ValidationError("models content and hybrid need item text: give --items, or a MovieLens dataset") }
-            return nil
-        }
-        let embedder: SentenceEmbedder
-        do {
-            embedder = try SentenceEmbedder.pinned()
-        } catch let error as EmbeddingError {
-            if needsText { throw ValidationError("\(error.message) (run `genre model fetch`, or pass --no-text)") }
-            return nil
-        }
-        let start = Date()
-        let present = data.itemTexts.map { $0 != nil }
-        let vectors = embedder.embed(data.itemTexts.compactMap { $0 })
-        var values = [Float](repeating: 0, count: present.count * 384)
-        var next = 0
-        for (item, has) in present.enumerated() where has {
-            values.replaceSubrange(item * 384..<(item + 1) * 384, with: vectors[next])
-            next += 1
-        }
-        FileHandle.standardError.write(Data(String(format: "embedded %d item texts in %.1f s\n", vectors.count, Date().timeIntervalSince(start)).utf8))
-        return ItemVectorTable(values: values, present: present, dims: 384)
     }
 
     func jsonObject(_ r: Evaluator.Result, data: EvaluationDataset, cold: RankingMetrics) -> String {
@@ -151,7 +92,7 @@ struct Eval: ParsableCommand {
             "{\"map\":\(n(m.map)),\"ndcg\":\(n(m.ndcg)),\"precision\":\(n(m.precision)),\"recall\":\(n(m.recall)),"
                 + "\"hit_rate\":\(n(m.hitRate)),\"mrr\":\(n(m.mrr))"
         }
-        return "{\"dataset\":\(JSONText.quote(data.name)),\"protocol\":\(JSONText.quote(`protocol` + (validation ? "+validation" : ""))),"
+        return "{\"dataset\":\(JSONText.quote(data.name)),\"protocol\":\(JSONText.quote(self.data.protocol + (validation ? "+validation" : ""))),"
             + "\"model\":\(JSONText.quote(r.model)),\"k\":\(r.k),\"users\":\(r.metrics.users),"
             + "\"metrics\":\(metrics(r.metrics)),\"coverage\":\(n(r.coverage)),\"diversity\":\(n(r.diversity))},"
             + "\"cold_users\":{\"max_train_interactions\":\(coldMax),\"users\":\(cold.users),\"metrics\":\(metrics(cold))}},"
@@ -175,13 +116,42 @@ struct Eval: ParsableCommand {
     func f(_ x: Double) -> String { String(format: "%.4f", x) }
 
     func printTable(_ rows: [[String]], data: EvaluationDataset, split: Split) {
-        print("\(data.name), \(`protocol`)\(validation ? " (validation split of train)" : ""): \(split.train.count) train, \(split.test.count) test interactions, k = \(k)")
+        print("\(data.name), \(self.data.protocol)\(validation ? " (validation split of train)" : ""): \(split.train.count) train, \(split.test.count) test interactions, k = \(k)")
         let header = ["model", "MAP", "nDCG@\(k)", "P@\(k)", "R@\(k)", "hit", "MRR", "coverage", "ILD", "train s", "rec s"]
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         for line in [header] + rows {
             print(line.enumerated().map { $0.offset == 0 ? $0.element.padding(toLength: widths[0], withPad: " ", startingAt: 0)
                 : String(repeating: " ", count: widths[$0.offset] - $0.element.count) + $0.element }.joined(separator: "  "))
         }
+    }
+
+    func writeReport(to folder: String, results: [Evaluator.Result], curves: [SVGChart.Series], table: [[String]],
+                     data: EvaluationDataset, split: Split) throws {
+        let names = results.map(\.model)
+        let quality = SVGChart.bars(title: "Quality at k = \(k)", categories: names, series: [
+            .init(name: "nDCG@\(k)", values: results.map(\.metrics.ndcg)), .init(name: "P@\(k)", values: results.map(\.metrics.precision)),
+            .init(name: "R@\(k)", values: results.map(\.metrics.recall)), .init(name: "MAP", values: results.map(\.metrics.map)),
+        ], yLabel: "metric")
+        let byK = SVGChart.lines(title: "nDCG by list length", x: (1...max(curves.first?.values.count ?? 1, 1)).map(Double.init),
+                                 series: curves, xLabel: "k", yLabel: "nDCG@k")
+        let speed = SVGChart.bars(title: "Seconds", categories: names, series: [
+            .init(name: "train", values: results.map(\.trainSeconds)), .init(name: "recommend", values: results.map(\.recommendSeconds)),
+        ], yLabel: "seconds")
+        let fastest = results.map { $0.trainSeconds + $0.recommendSeconds }.min() ?? 1
+        let ratios = SVGChart.bars(title: "Time relative to the fastest model", categories: names, series: [
+            .init(name: "train + recommend", values: results.map { ($0.trainSeconds + $0.recommendSeconds) / max(fastest, 1e-9) }),
+        ], yLabel: "× fastest")
+        let header = ["model", "MAP", "nDCG@\(k)", "P@\(k)", "R@\(k)", "hit", "MRR", "coverage", "ILD", "train s", "rec s"]
+        let html = "<table><tr>" + header.map { "<th>\(SVGChart.escape($0))</th>" }.joined() + "</tr>"
+            + table.map { "<tr>" + $0.map { "<td>\(SVGChart.escape($0))</td>" }.joined() + "</tr>" }.joined() + "</table>"
+        let intro = "\(data.name), protocol \(self.data.protocol)\(validation ? " (validation split of train)" : ""): \(split.train.count) train and "
+            + "\(split.test.count) test interactions. Command: genre \(CommandLine.arguments.dropFirst().joined(separator: " "))"
+        let page = SVGChart.page(title: "genre eval: \(data.name)", intro: intro, sections: [
+            ("Results", html), ("Quality by model", quality), ("Quality versus k", byK), ("Speed", speed + ratios),
+        ])
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Data(page.utf8).write(to: URL(fileURLWithPath: folder).appendingPathComponent("index.html"))
+        print("report: \(folder)/index.html")
     }
 
     func writePredictions(_ r: Evaluator.Result, data: EvaluationDataset, to path: String) throws {
@@ -212,4 +182,81 @@ final class ProgressLine: @unchecked Sendable {
         FileHandle.standardError.write(Data("\r\(label) \(phase.padding(toLength: 9, withPad: " ", startingAt: 0)) [\(bar)] \(Int(fraction * 100))%".utf8))
     }
     func finish() { if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
+}
+
+/// Where evaluation data comes from and how it is split: shared by `genre eval` and `genre tune`.
+struct DatasetOptions: ParsableArguments {
+    @Option(help: "ml-100k or ml-latest-small (with --data-dir).") var dataset: String?
+    @Option(help: "Folder of the dataset's files.") var dataDir: String?
+    @Option(help: "Generic interactions CSV: user_id,item_id[,weight][,timestamp].") var interactions: String?
+    @Option(help: "Generic items CSV: item_id,title[,description][,tags][,category]; tags |-separated.") var items: String?
+    @Option(name: .customLong("protocol"), help: "ms-recommenders, leave-last-out, temporal or given.") var `protocol` = "ms-recommenders"
+    @Option(help: "For --protocol temporal: the newest fraction of interactions held out.") var testFraction = 0.2
+    @Option(help: "For --protocol given: the train file (same header as --interactions).") var train: String?
+    @Option(help: "For --protocol given: the test file.") var test: String?
+
+    func load() throws -> EvaluationDataset {
+        do {
+            if let dataset {
+                guard let dataDir else { throw ValidationError("--dataset needs --data-dir") }
+                let url = URL(fileURLWithPath: dataDir)
+                switch dataset {
+                case "ml-100k": return try .movieLens100K(directory: url)
+                case "ml-latest-small": return try .movieLensLatestSmall(directory: url)
+                default: throw ValidationError("unknown dataset \(dataset); use ml-100k, ml-latest-small or --interactions FILE")
+                }
+            }
+            if `protocol` == "given" {
+                guard let train, let test else { throw ValidationError("--protocol given needs --train FILE and --test FILE") }
+                return try .csv(interactions: URL(fileURLWithPath: train), heldOutFile: URL(fileURLWithPath: test), items: items.map(URL.init(fileURLWithPath:)))
+            }
+            guard let interactions else { throw ValidationError("give --dataset with --data-dir, or --interactions FILE") }
+            return try .csv(interactions: URL(fileURLWithPath: interactions), items: items.map(URL.init(fileURLWithPath:)))
+        } catch let failure as EvaluationDataset.Failure {
+            throw ValidationError(failure.description)
+        }
+    }
+
+    func splitProtocol() throws -> SplitProtocol {
+        switch `protocol` {
+        case "ms-recommenders": return .msRecommenders()
+        case "leave-last-out": return .leaveLastOut
+        case "temporal":
+            guard testFraction > 0 && testFraction < 1 else { throw ValidationError("--test-fraction must be between 0 and 1") }
+            return .temporal(testFraction: testFraction)
+        case "given": return .leaveLastOut  // only used to carve a validation part out of train, per user
+        default: throw ValidationError("unknown protocol \(`protocol`); use ms-recommenders, leave-last-out, temporal or given")
+        }
+    }
+
+    func split(_ data: EvaluationDataset) throws -> Split {
+        if `protocol` == "given" { return Split(train: data.ratings, test: data.heldOut) }
+        return Split.make(data.ratings, protocol: try splitProtocol())
+    }
+}
+
+/// Item vectors from the in-process model, when the data has text and a model is installed.
+func embedItems(_ data: EvaluationDataset, needsText: Bool, noText: Bool) throws -> ItemVectorTable? {
+    guard !noText, data.itemTexts.contains(where: { $0 != nil }) else {
+        if needsText && !noText { throw ValidationError("models content and hybrid need item text: give --items, or a MovieLens dataset") }
+        return nil
+    }
+    let embedder: SentenceEmbedder
+    do {
+        embedder = try SentenceEmbedder.pinned()
+    } catch let error as EmbeddingError {
+        if needsText { throw ValidationError("\(error.message) (run `genre model fetch`, or pass --no-text)") }
+        return nil
+    }
+    let start = Date()
+    let present = data.itemTexts.map { $0 != nil }
+    let vectors = embedder.embed(data.itemTexts.compactMap { $0 })
+    var values = [Float](repeating: 0, count: present.count * 384)
+    var next = 0
+    for (item, has) in present.enumerated() where has {
+        values.replaceSubrange(item * 384..<(item + 1) * 384, with: vectors[next])
+        next += 1
+    }
+    FileHandle.standardError.write(Data(String(format: "embedded %d item texts in %.1f s\n", vectors.count, Date().timeIntervalSince(start)).utf8))
+    return ItemVectorTable(values: values, present: present, dims: 384)
 }

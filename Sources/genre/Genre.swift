@@ -11,7 +11,7 @@ struct Genre: ParsableCommand {
         commandName: "genre",
         abstract: "Personalised, explainable recommendations beside PostgreSQL.",
         version: GenreVersion.current,
-        subcommands: [Install.self, PrintSQL.self, Run.self, Status.self, Recommend.self, Import.self, Model.self, Embed.self, Eval.self, Bench.self])
+        subcommands: [Install.self, PrintSQL.self, Run.self, Status.self, Recommend.self, Import.self, Model.self, Embed.self, Eval.self, Tune.self, Bench.self])
 }
 
 /// `--database-url`, falling back to GENRE_DATABASE_URL.

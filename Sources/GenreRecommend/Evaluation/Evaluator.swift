@@ -94,16 +94,23 @@ public struct Evaluator {
         }
         progress("recommend", 1)
         let recommendSeconds = Date().timeIntervalSince(recommendStart)
-        let metrics = RankingMetrics.mean(lists: lists.mapValues { $0.map(\.item) }, relevant: split.relevant, k: k)
-        let catalogue = inTrain.filter { $0 }.count
-        let coverage = RankingMetrics.coverage(lists: lists.values.map { $0.map(\.item) }, k: k, catalogueSize: catalogue)
-        var diversity: Double?
+        var result = Result(model: name, k: k, metrics: RankingMetrics(), coverage: 0, diversity: nil,
+                            trainSeconds: trainSeconds, recommendSeconds: recommendSeconds, lists: lists)
+        measure(&result, relevant: split.relevant, k: k, catalogueSize: inTrain.filter { $0 }.count)
+        return result
+    }
+
+    /// Sets the result's metrics, coverage and diversity from the first `k` of its lists.
+    public func measure(_ result: inout Result, relevant: [Int: Set<Int32>], k: Int, catalogueSize: Int) {
+        let lists = result.lists.mapValues { $0.prefix(k).map(\.item) }
+        result.k = k
+        result.metrics = RankingMetrics.mean(lists: lists, relevant: relevant, k: k)
+        result.coverage = RankingMetrics.coverage(lists: Array(lists.values), k: k, catalogueSize: catalogueSize)
+        result.diversity = nil
         if let vectors, !vectors.isEmpty {
-            let values = lists.values.compactMap { Diversity.intraListDiversity($0.prefix(k).map(\.item), vectors: vectors) }
-            diversity = values.isEmpty ? nil : values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
+            let values = lists.values.compactMap { Diversity.intraListDiversity($0, vectors: vectors) }
+            result.diversity = values.isEmpty ? nil : values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
         }
-        return Result(model: name, k: k, metrics: metrics, coverage: coverage, diversity: diversity,
-                      trainSeconds: trainSeconds, recommendSeconds: recommendSeconds, lists: lists)
     }
 
     /// The blend weights a model name stands for: one strategy alone, or the settings' blend for "hybrid".

@@ -1,0 +1,163 @@
+import Foundation
+import GenreRecommend
+
+/// Tuning GENRE's own settings: parameters are setting keys ("als.factors"), or one entry of a weights
+/// setting ("blend.weights.content", "event.weights.purchase"); a trial applies them to the base settings
+/// and evaluates the hybrid on a hold-out with the same code as `genre eval`.
+public enum RecommenderTuning {
+    /// The whole pipeline: blend weights, collaborative model and its parameters, decay half-lives, MMR λ,
+    /// event-type weights.
+    public static let defaultSearchSpace = """
+        {"blend.weights.collaborative": {"type": "real", "min": 0, "max": 1},
+         "blend.weights.content": {"type": "real", "min": 0, "max": 1},
+         "blend.weights.cooccurrence": {"type": "real", "min": 0, "max": 1},
+         "blend.weights.popularity": {"type": "real", "min": 0, "max": 0.3},
+         "collaborative.model": {"type": "choice", "values": ["als", "bpr", "ease"]},
+         "als.factors": {"type": "int", "min": 16, "max": 128, "log": true},
+         "als.regularization": {"type": "real", "min": 0.1, "max": 200, "log": true},
+         "als.alpha": {"type": "real", "min": 0.5, "max": 50, "log": true},
+         "als.iterations": {"type": "int", "min": 5, "max": 25},
+         "bpr.factors": {"type": "int", "min": 16, "max": 128, "log": true},
+         "bpr.learning_rate": {"type": "real", "min": 0.001, "max": 0.1, "log": true},
+         "bpr.regularization": {"type": "real", "min": 0.0001, "max": 0.1, "log": true},
+         "bpr.iterations": {"type": "int", "min": 20, "max": 200},
+         "ease.regularization": {"type": "real", "min": 10, "max": 3000, "log": true},
+         "collaborative.half_life_days": {"type": "choice", "values": ["0", "30", "180", "720"]},
+         "interest.half_life_days": {"type": "real", "min": 1, "max": 3650, "log": true},
+         "diversity.lambda": {"type": "real", "min": 0.5, "max": 1},
+         "event.weights.view": {"type": "real", "min": 0.1, "max": 5},
+         "event.weights.like": {"type": "real", "min": 0.5, "max": 10},
+         "event.weights.purchase": {"type": "real", "min": 1, "max": 20}}
+        """
+
+    /// A metric name such as "ndcg@10", "map@10", "precision@5", "recall@20", "hit_rate@10", "mrr@10".
+    public struct Metric: Sendable, Equatable {
+        public var name: String
+        public var k: Int
+        public static let names = ["ndcg", "map", "precision", "recall", "hit_rate", "mrr"]
+
+        public init(_ text: String) throws {
+            let parts = text.lowercased().split(separator: "@")
+            guard parts.count == 2, Self.names.contains(String(parts[0])), let k = Int(parts[1]), k >= 1, k <= 1000 else {
+                throw SearchSpaceError("metric must be one of \(Self.names.joined(separator: ", ")) with @k (1…1000), e.g. ndcg@10; got \(text)")
+            }
+            name = String(parts[0])
+            self.k = k
+        }
+
+        public func value(_ m: RankingMetrics) -> Double {
+            switch name {
+            case "ndcg": return m.ndcg
+            case "map": return m.map
+            case "precision": return m.precision
+            case "recall": return m.recall
+            case "hit_rate": return m.hitRate
+            default: return m.mrr
+            }
+        }
+    }
+
+    /// The settings a trial's parameters describe.
+    public static func apply(_ point: [String: SearchSpace.Value], to base: RecommenderSettings) throws -> RecommenderSettings {
+        var settings = base
+        for (name, value) in point.sorted(by: { $0.key < $1.key }) {
+            if name.hasPrefix("blend.weights.") {
+                var weights = settings.blend
+                let part = String(name.dropFirst("blend.weights.".count))
+                let x = Float(numeric(value))
+                switch part {
+                case "collaborative": weights.collaborative = x
+                case "cooccurrence": weights.cooccurrence = x
+                case "content": weights.content = x
+                case "popularity": weights.popularity = x
+                case "freshness": weights.freshness = x
+                default: throw SearchSpaceError("unknown blend part \"\(part)\" in \"\(name)\"")
+                }
+                settings.blend = weights
+            } else if name.hasPrefix("event.weights.") {
+                settings.eventWeights.byType[String(name.dropFirst("event.weights.".count))] = numeric(value)
+            } else {
+                try settings.apply(key: name, json: value.json)
+            }
+        }
+        // A point whose weights are all 0 still recommends: by the collaborative part.
+        if settings.blend == BlendWeights() { settings.blend.collaborative = 1 }
+        return settings
+    }
+
+    /// The settings as JSON objects keyed by setting, for the genre.settings rows a winner becomes:
+    /// weights entries folded into their setting's object.
+    public static func settingValues(_ point: [String: SearchSpace.Value], base: RecommenderSettings) throws -> [String: String] {
+        let settings = try apply(point, to: base)
+        var out: [String: String] = [:]
+        for (name, value) in point {
+            if name.hasPrefix("blend.weights.") {
+                let b = settings.blend
+                out["blend.weights"] = "{\"collaborative\": \(b.collaborative), \"cooccurrence\": \(b.cooccurrence), \"content\": \(b.content), "
+                    + "\"popularity\": \(b.popularity), \"freshness\": \(b.freshness)}"
+            } else if name.hasPrefix("event.weights.") {
+                out["event.weights"] = "{" + settings.eventWeights.byType.sorted { $0.key < $1.key }
+                    .map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}"
+            } else {
+                out[name] = value.json
+            }
+        }
+        return out
+    }
+
+    static func numeric(_ value: SearchSpace.Value) -> Double {
+        switch value {
+        case .real(let x): return x
+        case .integer(let n): return Double(n)
+        case .choice(let s): return Double(s) ?? 0
+        }
+    }
+
+    /// One trial: evaluate the hybrid under `point` on the split; returns the metric and all metrics.
+    public static func evaluate(_ point: [String: SearchSpace.Value], base: RecommenderSettings, split: Split,
+                                itemCount: Int, vectors: ItemVectorTable?, metric: Metric) throws -> (value: Double, metrics: RankingMetrics) {
+        let settings = try apply(point, to: base)
+        let result = try Evaluator(itemCount: itemCount, settings: settings, vectors: vectors).run(model: "hybrid", split: split, k: metric.k)
+        return (metric.value(result.metrics), result.metrics)
+    }
+}
+
+extension RecommenderTuning {
+    /// A parameter's value in the given settings, when it is one this code can read back.
+    public static func currentValue(_ p: SearchSpace.Parameter, in s: RecommenderSettings) -> SearchSpace.Value? {
+        func real(_ x: Double) -> SearchSpace.Value? {
+            switch p.kind {
+            case .real(let lo, let hi, _): return .real(min(hi, max(lo, x)))
+            case .integer(let lo, let hi, _): return .integer(min(hi, max(lo, Int(x.rounded()))))
+            case .choice(let values):
+                let text = x == x.rounded() ? String(Int(x)) : String(x)
+                return values.contains(text) ? .choice(text) : nil
+            }
+        }
+        switch p.name {
+        case "blend.weights.collaborative": return real(Double(s.blend.collaborative))
+        case "blend.weights.cooccurrence": return real(Double(s.blend.cooccurrence))
+        case "blend.weights.content": return real(Double(s.blend.content))
+        case "blend.weights.popularity": return real(Double(s.blend.popularity))
+        case "blend.weights.freshness": return real(Double(s.blend.freshness))
+        case "collaborative.model":
+            if case .choice(let values) = p.kind, values.contains(s.collaborativeModel) { return .choice(s.collaborativeModel) }
+            return nil
+        case "als.factors": return real(Double(s.als.factors))
+        case "als.regularization": return real(Double(s.als.regularization))
+        case "als.alpha": return real(Double(s.als.alpha))
+        case "als.iterations": return real(Double(s.als.iterations))
+        case "bpr.factors": return real(Double(s.bpr.factors))
+        case "bpr.learning_rate": return real(Double(s.bpr.learningRate))
+        case "bpr.regularization": return real(Double(s.bpr.regularization))
+        case "bpr.iterations": return real(Double(s.bpr.iterations))
+        case "ease.regularization": return real(Double(s.ease.regularization))
+        case "collaborative.half_life_days": return real(s.collaborativeHalfLifeDays)
+        case "interest.half_life_days": return real(s.interestHalfLifeDays)
+        case "diversity.lambda": return real(Double(s.diversityLambda))
+        default:
+            if p.name.hasPrefix("event.weights."), let w = s.eventWeights.byType[String(p.name.dropFirst("event.weights.".count))] { return real(w) }
+            return nil
+        }
+    }
+}
