@@ -4,7 +4,8 @@ import GenrePostgres
 
 /// The training service: rebuilds models and refreshes every user when enough new events arrived, when the
 /// rebuild interval passed, or when a setting that shapes the model changed. Only one daemon trains at a
-/// time: the build runs under a session advisory lock, and the others keep serving in real time.
+/// time: the build runs under a session advisory lock, and the others keep serving in real time. Between
+/// builds it runs queued tuning runs (claimed from the work queue, so one daemon runs each).
 // @unchecked: created on one thread and then used only by the service thread it is handed to.
 public final class Trainer: @unchecked Sendable {
     static let lockKey: Int64 = 0x67_65_6e_72_65_01  // "genre" + 1
@@ -22,6 +23,17 @@ public final class Trainer: @unchecked Sendable {
             let settings = try DaemonSettings.load(db)
             if let reason = try buildReason(db, settings: settings) {
                 try buildUnderLock(db, settings: settings, reason: reason)
+            } else {
+                // Between builds: one queued tuning run (genre.tune), if any.
+                let shutdown = context.shutdown
+                do {
+                    if try TuningRunner(workerID: context.workerID, logger: context.logger)
+                        .runNext(on: db, settings: settings, shouldStop: { shutdown.isTriggered }) {
+                        context.stats.add("tuning_runs")
+                    }
+                } catch is ModelBuilder.Cancelled {
+                    context.logger.info("tuning run interrupted: shutting down")
+                }
             }
             _ = try db.waitForNotifications(timeout: min(settings.pollIntervalSeconds, 2), wakeFD: context.shutdown.fileDescriptor)
         }
