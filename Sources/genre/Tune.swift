@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GenrePostgres
 import GenreRecommend
 import GenreSupport
 import GenreTuning
@@ -25,11 +26,19 @@ struct Tune: ParsableCommand {
     @Option(help: "Write an HTML page with best-so-far versus trial into this folder.") var report: String?
     @Option(help: "Write every trial as JSON lines.") var json: String?
     @Flag(help: "Print the default search space and exit.") var printSpace = false
+    @Option(name: .customLong("run"), help: "Instead of tuning: draw the report of tuning run ID from the database (with --report).")
+    var runID: Int?
+    @Option(name: .customLong("database-url"), help: "With --run: PostgreSQL URL (default: $GENRE_DATABASE_URL).") var databaseURL: String?
     @Flag(help: "Skip item text (no content part).") var noText = false
 
     func run() throws {
         if printSpace {
             print(RecommenderTuning.defaultSearchSpace)
+            return
+        }
+        if let runID {
+            guard let report else { throw ValidationError("--run needs --report DIR") }
+            try reportRun(runID, to: report)
             return
         }
         let goal: RecommenderTuning.Metric
@@ -89,6 +98,34 @@ struct Tune: ParsableCommand {
             try FileManager.default.createDirectory(atPath: report, withIntermediateDirectories: true)
             try Data(page.utf8).write(to: URL(fileURLWithPath: report).appendingPathComponent("index.html"))
             print("report: \(report)/index.html")
+        }
+    }
+
+    /// The best-so-far chart of a run recorded in genre.tuning_trials.
+    func reportRun(_ id: Int, to folder: String) throws {
+        guard let url = databaseURL ?? ProcessInfo.processInfo.environment["GENRE_DATABASE_URL"] else {
+            throw ValidationError("--run needs --database-url or GENRE_DATABASE_URL")
+        }
+        try runReportingErrors {
+            let connection = try PostgresConnection(url: url)
+            let run = try connection.query("SELECT strategy, metric, status, baseline_value, best_value FROM genre.tuning_runs WHERE id = $1", [id])
+            guard run.rowCount == 1 else { throw ValidationError("no tuning run \(id) in genre.tuning_runs") }
+            let trials = try connection.query("SELECT trial, value FROM genre.tuning_trials WHERE run_id = $1 ORDER BY trial", [id])
+            var best = -Double.infinity
+            var values: [Double] = []
+            for row in 0..<trials.rowCount {
+                if let v = try trials.double(row, 1) { best = max(best, v) }
+                values.append(best.isFinite ? best : .nan)
+            }
+            let strategy = run.string(0, 0) ?? "", metric = run.string(0, 1) ?? ""
+            let chart = SVGChart.lines(title: "Best \(metric) so far (run \(id))", x: values.indices.map { Double($0 + 1) },
+                                       series: [.init(name: strategy, values: values)], xLabel: "trial", yLabel: "\(metric) (hold-out)")
+            let intro = "Tuning run \(id): \(strategy), \(values.count) trials, status \(run.string(0, 2) ?? ""); "
+                + "baseline \(run.string(0, 3) ?? "-"), best \(run.string(0, 4) ?? "-")."
+            let page = SVGChart.page(title: "genre.tune run \(id)", intro: intro, sections: [("Best so far versus trial", chart)])
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try Data(page.utf8).write(to: URL(fileURLWithPath: folder).appendingPathComponent("index.html"))
+            print("report: \(folder)/index.html")
         }
     }
 
