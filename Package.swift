@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "GenrePostgresTests", dependencies: ["GenrePostgres"]),
         .testTarget(name: "GenreRecommendTests", dependencies: ["GenreRecommend", "GenreSupport"]),
         .testTarget(name: "GenreSupportTests", dependencies: ["GenreSupport"]),
-        .testTarget(name: "GenreTuningTests", dependencies: ["GenreTuning"]),
+        .testTarget(name: "GenreTuningTests", dependencies: ["GenreTuning", "GenreSupport"]),
         .testTarget(name: "GenreLinearAlgebraTests", dependencies: ["GenreLinearAlgebra", "GenreSupport"]),
         .testTarget(name: "GenreEmbeddingTests", dependencies: ["GenreEmbedding", "GenreSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "GenreIntegrationTests", dependencies: [

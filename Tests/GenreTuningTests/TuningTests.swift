@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import GenreTuning
+import GenreSupport
 
 @Suite struct SearchSpaceTests {
     @Test func parsesEncodesAndDecodes() throws {
@@ -130,4 +131,43 @@ func binomial(_ n: Int, _ k: Int) -> Double {
     var result = 1.0
     for i in 0..<min(k, n - k) { result = result * Double(n - i) / Double(i + 1) }
     return result
+}
+
+@Suite struct ExperimentStatisticsTests {
+    @Test func wilsonIntervalMatchesAWorkedExample() {
+        // 20 conversions in 100 impressions: the 95 % Wilson interval is [0.1333, 0.2888].
+        let (low, high) = ExperimentStatistics.wilson(conversions: 20, impressions: 100)
+        #expect(abs(low - 0.1333) < 1e-3 && abs(high - 0.2888) < 1e-3)
+        #expect(ExperimentStatistics.wilson(conversions: 0, impressions: 0) == (0, 1))
+        let zero = ExperimentStatistics.wilson(conversions: 0, impressions: 10)
+        #expect(zero.low == 0 && zero.high > 0.2)
+    }
+
+    @Test func probabilityBestFollowsTheEvidence() {
+        let even = ExperimentStatistics.probabilityBest(conversions: [50, 50], impressions: [1000, 1000])
+        #expect(abs(even[0] - 0.5) < 0.05)
+        let clear = ExperimentStatistics.probabilityBest(conversions: [50, 90], impressions: [1000, 1000])
+        #expect(clear[1] > 0.99)
+    }
+
+    /// A simulated population whose true conversion rates are known (4 % and 6 %): Thompson sampling moves
+    /// traffic to the better variant round after round, and the evidence becomes strong enough to promote it.
+    @Test func thompsonSamplingShiftsTrafficToTheBetterVariant() {
+        var rng = GenreSupport.SplitMix64(seed: 11)
+        let truth = [0.04, 0.06]
+        var shares = [0.5, 0.5], conversions = [0, 0], impressions = [0, 0]
+        var history: [Double] = []
+        for _ in 0..<20 {
+            for _ in 0..<1_000 {
+                let variant = Double(rng.nextUnit()) < shares[0] ? 0 : 1
+                impressions[variant] += 1
+                if Double(rng.nextUnit()) < truth[variant] { conversions[variant] += 1 }
+            }
+            shares = ExperimentStatistics.thompsonShares(conversions: conversions, impressions: impressions)
+            history.append(shares[1])
+        }
+        #expect(history.last! > 0.9, "share of the better variant: \(history)")
+        #expect(impressions[1] > impressions[0])
+        #expect(ExperimentStatistics.probabilityBest(conversions: conversions, impressions: impressions)[1] > 0.95)
+    }
 }

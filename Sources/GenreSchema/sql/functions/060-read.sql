@@ -21,59 +21,98 @@ COMMENT ON FUNCTION genre._check_read_args(text, text, text, integer) IS 'Intern
 -- (Earlier signatures are dropped: a call with fewer arguments would otherwise be ambiguous.)
 DROP FUNCTION IF EXISTS genre.recommend(text, integer, text[]);
 DROP FUNCTION IF EXISTS genre.recommend(text, integer, text[], text);
-CREATE OR REPLACE FUNCTION genre.recommend(user_id text, k integer DEFAULT 10, exclude text[] DEFAULT '{}',
-                                           category text DEFAULT NULL, scenario text DEFAULT 'default')
+DROP FUNCTION IF EXISTS genre.recommend(text, integer, text[], text, text);
+
+-- The rows of one user's list in one scenario, filtered at read time; what genre.recommend returns.
+CREATE OR REPLACE FUNCTION genre._recommend_rows(p_user text, p_k integer, p_exclude text[], p_category text, p_scenario text)
 RETURNS TABLE (rank integer, item_id text, score real, reasons jsonb)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 #variable_conflict use_column
 DECLARE
-  v_user text := recommend.user_id;
-  v_k integer := recommend.k;
-  v_exclude text[] := coalesce(recommend.exclude, '{}');
-  v_category text := recommend.category;
-  v_scenario text := coalesce(recommend.scenario, 'default');
-  v_exclude_seen boolean;
-  v_reshow double precision;
+  -- Raises for an unknown scenario, naming the ones there are.
+  v_exclude_seen boolean := (genre._scenario_setting(p_scenario, 'recommend.exclude_seen'))::text::boolean;
+  v_reshow double precision := (genre._scenario_setting(p_scenario, 'recommend.reshow_after_days'))::text::double precision;
   v_stored text;
 BEGIN
-  PERFORM genre._check_read_args('recommend', 'user_id', v_user, v_k);
-  -- Raises for an unknown scenario, naming the ones there are.
-  v_exclude_seen := (genre._scenario_setting(v_scenario, 'recommend.exclude_seen'))::text::boolean;
-  v_reshow := (genre._scenario_setting(v_scenario, 'recommend.reshow_after_days'))::text::double precision;
   -- A scenario created since the last build has no lists yet: serve the default's until it has.
-  v_stored := CASE WHEN v_scenario = 'default' OR EXISTS (SELECT 1 FROM genre.recommendations r
-                                                           WHERE r.user_id = v_user AND r.scenario = v_scenario)
-                   THEN v_scenario ELSE 'default' END;
+  v_stored := CASE WHEN p_scenario = 'default' OR EXISTS (SELECT 1 FROM genre.recommendations r
+                                                           WHERE r.user_id = p_user AND r.scenario = p_scenario)
+                   THEN p_scenario ELSE 'default' END;
   RETURN QUERY
   WITH seen AS (
     SELECT DISTINCT e.item_id FROM genre.events e
-     WHERE v_exclude_seen AND e.user_id = v_user AND e.item_id IS NOT NULL
+     WHERE v_exclude_seen AND e.user_id = p_user AND e.item_id IS NOT NULL
        AND (v_reshow <= 0 OR e.occurred_at > now() - make_interval(secs => v_reshow * 86400))
   ), personal AS (
     SELECT r.item_id, r.score, r.reasons, r.rank AS ord, 0 AS source
       FROM genre.recommendations r JOIN genre.items i ON i.item_id = r.item_id AND i.available
-     WHERE r.user_id = v_user AND r.scenario = v_stored AND r.item_id <> ALL (v_exclude)
-       AND (v_category IS NULL OR i.category = v_category)
+     WHERE r.user_id = p_user AND r.scenario = v_stored AND r.item_id <> ALL (p_exclude)
+       AND (p_category IS NULL OR i.category = p_category)
        AND NOT EXISTS (SELECT 1 FROM seen s WHERE s.item_id = r.item_id)
      ORDER BY r.rank
-     LIMIT v_k
+     LIMIT p_k
   ), popular AS (
     SELECT p.item_id, p.score, p.reasons, p.rank AS ord, 1 AS source
       FROM genre.popular_items p JOIN genre.items i ON i.item_id = p.item_id AND i.available
-     WHERE p.item_id <> ALL (v_exclude)
-       AND (v_category IS NULL OR i.category = v_category)
+     WHERE p.item_id <> ALL (p_exclude)
+       AND (p_category IS NULL OR i.category = p_category)
        AND NOT EXISTS (SELECT 1 FROM seen s WHERE s.item_id = p.item_id)
        AND NOT EXISTS (SELECT 1 FROM personal x WHERE x.item_id = p.item_id)
      ORDER BY p.rank
-     LIMIT v_k
+     LIMIT p_k
   )
   SELECT (row_number() OVER (ORDER BY c.source, c.ord))::integer, c.item_id, c.score, c.reasons
     FROM (SELECT * FROM personal UNION ALL SELECT * FROM popular) c
    ORDER BY c.source, c.ord
-   LIMIT v_k;
+   LIMIT p_k;
 END $$;
-COMMENT ON FUNCTION genre.recommend(text, integer, text[], text, text) IS
-  'Top k recommendations for a user: rank, item_id, score, reasons (jsonb: strategies and their shares, anchor items, the search or item closest in text, summary). scenario => name reads the lists of a scenario from genre.scenarios (unknown names raise). Never returns unavailable items, items in exclude, items outside category (when given), or (with recommend.exclude_seen) items the user already has events for; unknown or cold users get popular items.';
+COMMENT ON FUNCTION genre._recommend_rows(text, integer, text[], text, text) IS
+  'Internal: one user''s list in one scenario, filtered at read time (seen, unavailable, excluded, category), topped up with popular items.';
+
+-- Volatile because it may log impressions.
+CREATE OR REPLACE FUNCTION genre.recommend(user_id text, k integer DEFAULT 10, exclude text[] DEFAULT '{}',
+                                           category text DEFAULT NULL, scenario text DEFAULT 'default',
+                                           log_impression boolean DEFAULT false)
+RETURNS TABLE (rank integer, item_id text, score real, reasons jsonb)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+  v_user text := recommend.user_id;
+  v_scenario text := coalesce(recommend.scenario, 'default');
+  v_experiment genre.experiments;
+  v_variant text;
+  v_serves text;
+  v_row record;
+BEGIN
+  PERFORM genre._check_read_args('recommend', 'user_id', v_user, recommend.k);
+  PERFORM genre._scenario_setting(v_scenario, 'recommend.exclude_seen');   -- unknown scenarios raise here
+  -- An experiment on this scenario decides which variant's lists the user sees.
+  SELECT * INTO v_experiment FROM genre.experiments e WHERE e.scenario = v_scenario AND e.status IN ('running', 'promoted')
+   ORDER BY e.status = 'running' DESC, e.updated_at DESC LIMIT 1;
+  IF v_experiment.name IS NOT NULL THEN
+    IF v_experiment.status = 'promoted' THEN
+      SELECT v.variant, v.serves INTO v_variant, v_serves FROM genre.experiment_variants v
+       WHERE v.experiment = v_experiment.name AND v.variant = v_experiment.winner;
+    ELSE
+      SELECT a.variant, a.serves INTO v_variant, v_serves FROM genre._assign_variant(v_experiment.name, v_user) a;
+    END IF;
+  END IF;
+  FOR v_row IN SELECT * FROM genre._recommend_rows(v_user, recommend.k, coalesce(recommend.exclude, '{}'), recommend.category,
+                                                   coalesce(v_serves, v_scenario)) LOOP
+    rank := v_row.rank;
+    item_id := v_row.item_id;
+    score := v_row.score;
+    reasons := CASE WHEN v_variant IS NULL THEN v_row.reasons
+                    ELSE v_row.reasons || jsonb_build_object('experiment', jsonb_build_object('name', v_experiment.name, 'variant', v_variant)) END;
+    IF recommend.log_impression AND v_variant IS NOT NULL AND v_experiment.status = 'running' THEN
+      INSERT INTO genre.impressions (experiment, variant, user_id, item_id, rank)
+      VALUES (v_experiment.name, v_variant, v_user, v_row.item_id, v_row.rank);
+    END IF;
+    RETURN NEXT;
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION genre.recommend(text, integer, text[], text, text, boolean) IS
+  'Top k recommendations for a user: rank, item_id, score, reasons (jsonb: strategies and their shares, anchor items, the search or item closest in text, summary). scenario => name reads the lists of a scenario from genre.scenarios (unknown names raise); when an experiment runs on that scenario, the user''s variant (a deterministic hash) decides which lists they see, named in reasons.experiment, and log_impression => true records the shown items in genre.impressions. Never returns unavailable items, items in exclude, items outside category (when given), or (with recommend.exclude_seen) items the user already has events for; unknown or cold users get popular items.';
 
 -- ---------------------------------------------------------------------------------------------------------
 -- genre.similar_items: items most similar to one item, with reasons. Unknown items give an empty result.

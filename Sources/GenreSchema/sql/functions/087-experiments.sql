@@ -1,0 +1,118 @@
+-- Online experiments: creation, deterministic assignment, results with confidence intervals.
+
+CREATE OR REPLACE FUNCTION genre.create_experiment(name text, variants jsonb, scenario text DEFAULT 'default',
+                                                   policy text DEFAULT 'fixed', auto_promote boolean DEFAULT false,
+                                                   min_impressions integer DEFAULT 1000, promote_probability double precision DEFAULT 0.95)
+RETURNS integer LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  v_entry record;
+  v_serves text;
+  v_total double precision := 0;
+  v_count integer := 0;
+BEGIN
+  IF create_experiment.name IS NULL OR create_experiment.name !~ '^[a-z][a-z0-9_-]{0,62}$' THEN
+    RAISE EXCEPTION 'genre.create_experiment: the name must be lower-case letters, digits, _ or - (starting with a letter), got %',
+      coalesce(quote_literal(left(create_experiment.name, 100)), 'NULL') USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF create_experiment.scenario IS NULL OR (create_experiment.scenario <> 'default'
+     AND NOT EXISTS (SELECT 1 FROM genre.scenarios s WHERE s.name = create_experiment.scenario)) THEN
+    RAISE EXCEPTION 'genre.create_experiment: unknown scenario %', coalesce(quote_literal(create_experiment.scenario), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF variants IS NULL OR jsonb_typeof(variants) <> 'object' OR (SELECT count(*) FROM jsonb_object_keys(variants)) < 2 THEN
+    RAISE EXCEPTION 'genre.create_experiment: variants must be an object of at least two variants: {"control": {"share": 0.5}, "b": {"share": 0.5, "overrides": {...}}}'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  INSERT INTO genre.experiments (name, scenario, policy, auto_promote, min_impressions, promote_probability)
+  VALUES (create_experiment.name, create_experiment.scenario, create_experiment.policy, coalesce(create_experiment.auto_promote, false),
+          coalesce(create_experiment.min_impressions, 1000), coalesce(create_experiment.promote_probability, 0.95));
+  FOR v_entry IN SELECT key, value FROM jsonb_each(variants) ORDER BY key LOOP
+    IF jsonb_typeof(v_entry.value) <> 'object' OR jsonb_typeof(v_entry.value->'share') IS DISTINCT FROM 'number' THEN
+      RAISE EXCEPTION 'genre.create_experiment: variant "%" needs {"share": number, and optionally "scenario" or "overrides"}', left(v_entry.key, 100)
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- A variant serves a scenario: the one named, a new one made of its overrides, or the experiment's own.
+    IF v_entry.value ? 'overrides' THEN
+      v_serves := 'exp-' || create_experiment.name || '-' || v_entry.key;
+      PERFORM genre.set_scenario(left(v_serves, 63), v_entry.value->'overrides', format('experiment %s, variant %s', create_experiment.name, v_entry.key));
+      v_serves := left(v_serves, 63);
+    ELSIF v_entry.value ? 'scenario' THEN
+      v_serves := v_entry.value->>'scenario';
+      IF v_serves <> 'default' AND NOT EXISTS (SELECT 1 FROM genre.scenarios s WHERE s.name = v_serves) THEN
+        RAISE EXCEPTION 'genre.create_experiment: variant "%" serves unknown scenario %', v_entry.key, quote_literal(v_serves)
+          USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+    ELSE
+      v_serves := create_experiment.scenario;
+    END IF;
+    INSERT INTO genre.experiment_variants (experiment, variant, serves, share)
+    VALUES (create_experiment.name, v_entry.key, v_serves, (v_entry.value->>'share')::double precision);
+    v_total := v_total + (v_entry.value->>'share')::double precision;
+    v_count := v_count + 1;
+  END LOOP;
+  IF abs(v_total - 1) > 1e-6 THEN
+    RAISE EXCEPTION 'genre.create_experiment: shares must add up to 1, got %', v_total USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN v_count;
+END $$;
+COMMENT ON FUNCTION genre.create_experiment(text, jsonb, text, text, boolean, integer, double precision) IS
+  'Starts an experiment on a scenario''s traffic: variants {"name": {"share": s, "overrides": {...} | "scenario": name}} (no overrides: the scenario itself, the control). policy thompson moves shares toward the better variant; auto_promote serves the winner to everyone once its probability of being best passes promote_probability with min_impressions per variant. One running experiment per scenario.';
+
+CREATE OR REPLACE FUNCTION genre.stop_experiment(name text, winner text DEFAULT NULL)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF winner IS NOT NULL AND NOT EXISTS (SELECT 1 FROM genre.experiment_variants v WHERE v.experiment = stop_experiment.name AND v.variant = winner) THEN
+    RAISE EXCEPTION 'genre.stop_experiment: experiment % has no variant %', quote_literal(stop_experiment.name), quote_literal(winner)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  UPDATE genre.experiments e SET status = CASE WHEN stop_experiment.winner IS NULL THEN 'stopped' ELSE 'promoted' END,
+         winner = stop_experiment.winner, updated_at = now()
+   WHERE e.name = stop_experiment.name;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'genre.stop_experiment: no experiment %', quote_literal(stop_experiment.name) USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END $$;
+COMMENT ON FUNCTION genre.stop_experiment(text, text) IS
+  'Ends an experiment: without a winner every user goes back to the scenario''s own lists; with one, everyone gets the winner''s (status promoted).';
+
+-- The variant a user sees: a deterministic hash of (experiment, user) placed on the cumulative shares.
+CREATE OR REPLACE FUNCTION genre._assign_variant(p_experiment text, p_user text)
+RETURNS TABLE (variant text, serves text) LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  WITH point AS (
+    SELECT ((hashtextextended(p_experiment || ':' || p_user, 0) & 9007199254740991)::float8 / 9007199254740992) AS u
+  ), cumulative AS (
+    SELECT v.variant, v.serves, sum(v.share) OVER (ORDER BY v.variant) AS upto, sum(v.share) OVER () AS total
+      FROM genre.experiment_variants v WHERE v.experiment = p_experiment
+  )
+  SELECT c.variant, c.serves FROM cumulative c, point p
+   WHERE p.u * c.total < c.upto ORDER BY c.upto LIMIT 1
+$$;
+COMMENT ON FUNCTION genre._assign_variant(text, text) IS 'Internal: a user''s variant in an experiment, by a deterministic hash on the current shares.';
+
+CREATE OR REPLACE VIEW genre.experiment_results AS
+WITH counted AS (
+  SELECT e.name AS experiment, v.variant, v.serves, v.share, v.p_best, e.policy, e.status, e.winner,
+         count(i.id) AS impressions, count(DISTINCT i.user_id) AS users,
+         count(i.id) FILTER (WHERE EXISTS (
+           SELECT 1 FROM genre.events ev
+            WHERE ev.user_id = i.user_id AND ev.item_id = i.item_id AND ev.event_type IN ('click', 'purchase')
+              AND ev.occurred_at >= i.shown_at AND ev.occurred_at < i.shown_at + make_interval(secs => e.conversion_days * 86400))) AS conversions
+    FROM genre.experiments e
+    JOIN genre.experiment_variants v ON v.experiment = e.name
+    LEFT JOIN genre.impressions i ON i.experiment = e.name AND i.variant = v.variant
+   GROUP BY e.name, v.variant, v.serves, v.share, v.p_best, e.policy, e.status, e.winner
+)
+SELECT c.*,
+       CASE WHEN c.impressions > 0 THEN c.conversions::float8 / c.impressions END AS rate,
+       -- 95 % Wilson score interval of the rate.
+       CASE WHEN c.impressions > 0 THEN
+         (c.conversions::float8 / c.impressions + 1.920729 / c.impressions
+          - 1.959964 * sqrt((c.conversions::float8 / c.impressions) * (1 - c.conversions::float8 / c.impressions) / c.impressions
+                            + 0.960364 / (c.impressions::float8 * c.impressions))) / (1 + 3.841459 / c.impressions) END AS rate_low,
+       CASE WHEN c.impressions > 0 THEN
+         (c.conversions::float8 / c.impressions + 1.920729 / c.impressions
+          + 1.959964 * sqrt((c.conversions::float8 / c.impressions) * (1 - c.conversions::float8 / c.impressions) / c.impressions
+                            + 0.960364 / (c.impressions::float8 * c.impressions))) / (1 + 3.841459 / c.impressions) END AS rate_high
+  FROM counted c;
+COMMENT ON VIEW genre.experiment_results IS
+  'Per experiment and variant: impressions, users, conversions (a click or purchase of a shown item by that user within conversion_days), rate with a 95 % Wilson interval, share and probability of being best.';

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+import GenrePostgres
+
+@Suite("online experiments", .enabled(if: TestDatabase.enabled))
+struct ExperimentTests {
+    static let badCalls: [(String, String)] = [
+        ("SELECT genre.create_experiment('x', '{\"a\": {\"share\": 1}}')", "at least two variants"),
+        ("SELECT genre.create_experiment('x', '{\"a\": {\"share\": 0.5}, \"b\": {\"share\": 0.4}}')", "shares must add up to 1"),
+        ("SELECT genre.create_experiment('x', '{\"a\": {\"share\": 0.5}, \"b\": {\"share\": 0.5}}', scenario => 'nowhere')", "unknown scenario"),
+        ("SELECT genre.create_experiment('X Y', '{\"a\": {\"share\": 0.5}, \"b\": {\"share\": 0.5}}')", "lower-case"),
+        ("SELECT genre.create_experiment('x', '{\"a\": {\"share\": 0.5}, \"b\": {\"share\": 0.5, \"overrides\": {\"als.factors\": 8}}}')", "cannot be overridden per scenario"),
+        ("SELECT genre.create_experiment('x', '{\"a\": {\"share\": 0.5}, \"b\": {\"share\": 0.5}}', policy => 'greedy')", "experiments_policy_check"),
+        ("SELECT genre.stop_experiment('nope')", "no experiment"),
+    ]
+
+    @Test("bad experiments are refused with a message naming the problem", arguments: badCalls)
+    func refused(call: String, message: String) throws {
+        let c = try TestDatabase.create().connect()
+        let error = c.failure(call)
+        #expect(error?.message.contains(message) == true, "\(call): \(error?.message ?? "accepted")")
+        #expect(try c.count("SELECT count(*) FROM genre.experiments") == 0, "nothing stored")
+    }
+
+    @Test("impressions, conversions, intervals; Thompson sampling moves traffic to the better variant and promotes it")
+    func thompsonEndToEnd() throws {
+        let db = try TestDatabase.create()
+        let c = try db.connect()
+        try c.query("""
+            INSERT INTO genre.items (item_id, title) SELECT c || i, c || '-title ' || i FROM unnest(ARRAY['a','b']) c, generate_series(1, 15) i;
+            INSERT INTO genre.events (user_id, item_id, event_type) SELECT 'u' || u, (CASE WHEN u % 2 = 0 THEN 'a' ELSE 'b' END) || i, 'purchase'
+              FROM generate_series(1, 40) u, generate_series(1, 15) i WHERE (u * 7 + i * 3) % 4 <> 0;
+            SELECT genre.set('daemon.poll_interval_seconds', 0.2);
+            """)
+        #expect(try c.count("""
+            SELECT genre.create_experiment('pop-test', '{"control": {"share": 0.5}, "popular": {"share": 0.5, "overrides": {"blend.weights": {"popularity": 1}}}}',
+                                           policy => 'thompson', auto_promote => true, min_impressions => 40)
+            """) == 2)
+        let daemon = TestDaemon.start(db)
+        defer { try? daemon.stop() }
+        try eventually("lists for both variants", timeout: 30) {
+            try c.count("SELECT count(DISTINCT scenario) FROM genre.recommendations WHERE user_id = 'u1'") == 2
+        }
+        // Every user sees their variant, logged; the same user always gets the same variant (shares unchanged).
+        for user in 1...40 {
+            try c.query("SELECT * FROM genre.recommend($1, 5, log_impression => true)", ["u\(user)"])
+        }
+        #expect(try c.count("SELECT count(*) FROM genre.impressions") == 200)
+        let first = try c.scalar("SELECT reasons->'experiment'->>'variant' FROM genre.recommend('u7', 1)")
+        let again = try c.scalar("SELECT reasons->'experiment'->>'variant' FROM genre.recommend('u7', 1)")
+        #expect(first != nil && first == again)
+        #expect(try c.count("SELECT count(DISTINCT variant) FROM genre.impressions") == 2)
+        // The simulated truth: users buy what the "popular" variant shows them, never what the control shows.
+        try c.query("""
+            INSERT INTO genre.events (user_id, item_id, event_type)
+            SELECT DISTINCT user_id, item_id, 'purchase' FROM genre.impressions WHERE variant = 'popular'
+            """)
+        let results = try c.query("SELECT variant, impressions, conversions, rate, rate_low, rate_high FROM genre.experiment_results ORDER BY variant")
+        #expect(results.rowCount == 2)
+        #expect(try results.int(0, 2) == 0 && results.int(1, 2) == results.int(1, 1), "control converts nothing, popular everything")
+        #expect(try results.double(0, 5)! > 0 && results.double(1, 4)! < 1, "Wilson intervals are never degenerate")
+        try eventually("the better variant promoted", timeout: 30) {
+            try c.scalar("SELECT status || ':' || coalesce(winner, '') FROM genre.experiments") == "promoted:popular"
+        }
+        #expect(try c.double1("SELECT share FROM genre.experiment_variants WHERE variant = 'popular'") > 0.9)
+        #expect(try c.double1("SELECT p_best FROM genre.experiment_variants WHERE variant = 'popular'") > 0.95)
+        // After promotion everyone gets the winner's lists, and impressions are no longer logged.
+        #expect(try c.scalar("SELECT reasons->'experiment'->>'variant' FROM genre.recommend('u8', 1, log_impression => true)") == "popular")
+        #expect(try c.count("SELECT count(*) FROM genre.impressions") == 200)
+    }
+}
