@@ -166,6 +166,10 @@ func binomial(_ n: Int, _ k: Int) -> Double {
             shares = ExperimentStatistics.thompsonShares(conversions: conversions, impressions: impressions)
             history.append(shares[1])
         }
+        // Printed for docs/TUNING.md (`swift test --filter thompsonSamplingShiftsTrafficToTheBetterVariant`).
+        print("thompson: share of the 6 % variant after each round of 1,000 users: "
+              + history.map { String(format: "%.2f", $0) }.joined(separator: " ")
+              + "; impressions \(impressions), conversions \(conversions)")
         #expect(history.last! > 0.9, "share of the better variant: \(history)")
         #expect(impressions[1] > impressions[0])
         #expect(ExperimentStatistics.probabilityBest(conversions: conversions, impressions: impressions)[1] > 0.95)
