@@ -53,7 +53,7 @@ enum CollaborativeStore {
             return "{\"factors\":\(c.factors),\"regularization\":\(n(c.regularization)),\"alpha\":\(n(c.alpha)),\"iterations\":\(c.iterations),\"cg_steps\":\(c.cgSteps),\"seed\":\(c.seed)}"
         case let bpr as BPR:
             let c = bpr.configuration
-            return "{\"factors\":\(c.factors),\"learning_rate\":\(n(c.learningRate)),\"regularization\":\(n(c.regularization)),\"iterations\":\(c.iterations),\"seed\":\(c.seed)}"
+            return "{\"factors\":\(c.factors),\"learning_rate\":\(n(c.learningRate)),\"regularization\":\(n(c.regularization)),\"iterations\":\(c.iterations),\"seed\":\(c.seed),\"negatives\":\"\(c.negatives.rawValue)\"}"
         case let ease as EASE:
             return "{\"regularization\":\(n(ease.configuration.regularization)),\"max_items\":\(ease.configuration.maxItems)}"
         default:

@@ -18,6 +18,7 @@ struct BenchCollaborative: ParsableCommand {
     @Option(help: "ALS sweeps or BPR epochs.") var iterations = 15
     @Option(help: "BPR learning rate.") var learningRate: Float = 0.01
     @Option(help: "List length.") var k = 10
+    @Option(help: "BPR negatives: uniform or popularity.") var negatives = "uniform"
 
     func run() throws {
         let loadStart = Date()
@@ -43,6 +44,8 @@ struct BenchCollaborative: ParsableCommand {
         case "bpr":
             var c = BPR.Configuration()
             (c.factors, c.regularization, c.learningRate, c.iterations) = (factors, regularization, learningRate, iterations)
+            guard let sampling = BPR.NegativeSampling(rawValue: negatives) else { throw ValidationError("--negatives must be uniform or popularity") }
+            c.negatives = sampling
             factorModel = try BPR.train(matrix, configuration: c).model
         default:
             throw ValidationError("--model must be als or bpr")

@@ -26,12 +26,7 @@ struct ExperimentTests {
     func thompsonEndToEnd() throws {
         let db = try TestDatabase.create()
         let c = try db.connect()
-        try c.query("""
-            INSERT INTO genre.items (item_id, title) SELECT c || i, c || '-title ' || i FROM unnest(ARRAY['a','b']) c, generate_series(1, 15) i;
-            INSERT INTO genre.events (user_id, item_id, event_type) SELECT 'u' || u, (CASE WHEN u % 2 = 0 THEN 'a' ELSE 'b' END) || i, 'purchase'
-              FROM generate_series(1, 40) u, generate_series(1, 15) i WHERE (u * 7 + i * 3) % 4 <> 0;
-            SELECT genre.set('daemon.poll_interval_seconds', 0.2);
-            """)
+        try seedTwoClusters(c, users: 40)
         #expect(try c.count("""
             SELECT genre.create_experiment('pop-test', '{"control": {"share": 0.5}, "popular": {"share": 0.5, "overrides": {"blend.weights": {"popularity": 1}}}}',
                                            policy => 'thompson', auto_promote => true, min_impressions => 40)

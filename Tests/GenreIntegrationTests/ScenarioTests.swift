@@ -28,13 +28,8 @@ struct ScenarioTests {
     func listsPerScenario() throws {
         let db = try TestDatabase.create()
         let c = try db.connect()
-        try c.query("""
-            INSERT INTO genre.items (item_id, title) SELECT c || i, c || '-title ' || i FROM unnest(ARRAY['a','b']) c, generate_series(1, 15) i;
-            INSERT INTO genre.events (user_id, item_id, event_type) SELECT 'u' || u, (CASE WHEN u % 2 = 0 THEN 'a' ELSE 'b' END) || i, 'purchase'
-              FROM generate_series(1, 20) u, generate_series(1, 15) i WHERE (u * 7 + i * 3) % 4 <> 0;
-            SELECT genre.set('daemon.poll_interval_seconds', 0.2);
-            SELECT genre.set_scenario('email', '{"blend.weights": {"popularity": 1}}', 'newsletter: what is popular');
-            """)
+        try seedTwoClusters(c, users: 20)
+        try c.query("SELECT genre.set_scenario('email', '{\"blend.weights\": {\"popularity\": 1}}', 'newsletter: what is popular')")
         let daemon = TestDaemon.start(db)
         defer { try? daemon.stop() }
         try eventually("the first build", timeout: 30) {

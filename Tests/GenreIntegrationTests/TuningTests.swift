@@ -59,15 +59,9 @@ struct TuningIntegrationTests {
     func tuneEndToEnd() throws {
         let db = try TestDatabase.create()
         let c = try db.connect()
-        try c.query("""
-            INSERT INTO genre.items (item_id, title) SELECT c || i, c || '-title ' || i FROM unnest(ARRAY['a','b']) c, generate_series(1, 15) i;
-            INSERT INTO genre.events (user_id, item_id, event_type, occurred_at)
-              SELECT 'u' || u, (CASE WHEN u % 2 = 0 THEN 'a' ELSE 'b' END) || i, 'purchase', now() - make_interval(mins => (u * 37 + i * 11) % 101)
-                FROM generate_series(1, 30) u, generate_series(1, 15) i WHERE (u * 7 + i * 3) % 4 <> 0;
-            SELECT genre.set('daemon.poll_interval_seconds', 0.2);
-            -- A deliberately poor starting point, so that the search can beat it.
-            SELECT genre.set('blend.weights', '{"popularity": 1, "collaborative": 0.01}');
-            """)
+        try seedTwoClusters(c, users: 30)
+        // A deliberately poor starting point, so that the search can beat it.
+        try c.query("SELECT genre.set('blend.weights', '{\"popularity\": 1, \"collaborative\": 0.01}')")
         let space = """
             {"blend.weights.collaborative": {"type": "real", "min": 0, "max": 1},
              "blend.weights.popularity": {"type": "real", "min": 0, "max": 1},

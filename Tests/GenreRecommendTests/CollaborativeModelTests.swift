@@ -172,7 +172,7 @@ import GenreSupport
         let f = c.factors
         for _ in 0..<c.iterations {
             for _ in 0..<sampler.positiveCount {
-                guard let (u, i, j) = sampler.next() else { break }
+                guard let (u, i, j) = sampler.next() else { continue }
                 let x = reference.userVector(u), yi = reference.itemVector(i), yj = reference.itemVector(j)
                 var margin = Double(reference.itemBias[i] - reference.itemBias[j])
                 for d in 0..<f { margin += Double(x[d]) * Double(yi[d] - yj[d]) }
@@ -200,6 +200,23 @@ import GenreSupport
             let chosen = Set(matrix.items(ofUser: u).map { Int(matrix.userItems[$0]) })
             #expect(chosen.contains(i) && !chosen.contains(j))
         }
+    }
+
+    @Test func popularityNegativesFollowPopularity() {
+        // Item 0 is chosen by 30 users, item 1 by one; user 31 chose only item 2: their negatives are drawn
+        // from everyone's interactions, so item 0 is expected 30 times as often as item 1.
+        var entries = (0..<30).map { InteractionMatrix.Entry(user: Int32($0), item: 0, value: 1) }
+        entries.append(.init(user: 30, item: 1, value: 1))
+        entries.append(.init(user: 31, item: 2, value: 1))
+        let matrix = InteractionMatrix(userCount: 32, itemCount: 3, entries: entries)
+        var sampler = BPR.Sampler(matrix, seed: 4, negatives: .popularity)
+        var counts = [Int](repeating: 0, count: 3)
+        for _ in 0..<20_000 {
+            if let (u, _, j) = sampler.next(), u == 31 { counts[j] += 1 }
+        }
+        #expect(counts[2] == 0, "never the user's own item")
+        // Expected 30 : 1 (uniform sampling would give 1 : 1); 10× leaves room for sampling noise.
+        #expect(counts[0] > 10 * counts[1] && counts[1] > 0, "\(counts)")
     }
 
     @Test func bprDivergenceIsATypedError() {

@@ -14,7 +14,15 @@ public struct BPR: CollaborativeModel {
         /// Epochs; each draws as many triples as there are positive interactions.
         public var iterations = 200
         public var seed: UInt64 = 42
+        /// How the item a user did not choose is drawn: uniformly over the catalogue, or in proportion to
+        /// popularity (a random interaction's item, as `implicit` does), which pushes the model past
+        /// popularity on long-tailed data.
+        public var negatives = NegativeSampling.uniform
         public init() {}
+    }
+
+    public enum NegativeSampling: String, Sendable, Equatable, CaseIterable {
+        case uniform, popularity
     }
 
     public let name = "bpr"
@@ -35,8 +43,8 @@ public struct BPR: CollaborativeModel {
     public var userCount: Int { model.userCount }
     public var itemCount: Int { model.itemCount }
 
-    /// Draws training triples: a uniformly chosen positive (user, item) and a uniformly chosen item that is
-    /// not among the user's positives (rejection sampling, up to 16 tries).
+    /// Draws training triples: a uniformly chosen positive (user, item) and an item that is not among the
+    /// user's positives, uniform or by popularity (rejection sampling, up to 16 tries).
     public struct Sampler {
         let matrix: InteractionMatrix
         /// Indices into the CSR arrays of every positive entry.
@@ -44,8 +52,10 @@ public struct BPR: CollaborativeModel {
         /// Each entry's user (CSR has only row starts).
         let rowOf: [Int32]
         var rng: SplitMix64
+        let negatives: NegativeSampling
 
-        public init(_ matrix: InteractionMatrix, seed: UInt64) {
+        public init(_ matrix: InteractionMatrix, seed: UInt64, negatives: NegativeSampling = .uniform) {
+            self.negatives = negatives
             self.matrix = matrix
             var positives: [Int] = [], rowOf = [Int32](repeating: 0, count: matrix.nonZeroCount)
             for user in 0..<matrix.userCount {
@@ -66,7 +76,8 @@ public struct BPR: CollaborativeModel {
             let slot = positives[rng.nextIndex(positives.count)]
             let user = Int(rowOf[slot])
             for _ in 0..<16 {
-                let candidate = rng.nextIndex(matrix.itemCount)
+                let candidate = negatives == .uniform ? rng.nextIndex(matrix.itemCount)
+                    : Int(matrix.userItems[rng.nextIndex(matrix.nonZeroCount)])
                 if !isPositive(user: user, item: candidate) {
                     return (user, Int(matrix.userItems[slot]), candidate)
                 }
@@ -102,7 +113,7 @@ public struct BPR: CollaborativeModel {
             throw CollaborativeError.invalidConfiguration("BPR needs factors > 0, iterations ≥ 0, a finite learning rate > 0 and regularisation ≥ 0")
         }
         var model = initialFactors(users: matrix.userCount, items: matrix.itemCount, configuration: c)
-        var sampler = Sampler(matrix, seed: c.seed)
+        var sampler = Sampler(matrix, seed: c.seed, negatives: c.negatives)
         let f = c.factors
         var step = [Float](repeating: 0, count: f)
         for epoch in 0..<c.iterations {
@@ -112,7 +123,8 @@ public struct BPR: CollaborativeModel {
                     model.itemBias.withUnsafeMutableBufferPointer { bias in
                         step.withUnsafeMutableBufferPointer { scratch in
                             for _ in 0..<sampler.positiveCount {
-                                guard let (u, i, j) = sampler.next() else { break }
+                                // No negative found in 16 tries (a user who chose nearly everything drawn): skip the draw.
+                                guard let (u, i, j) = sampler.next() else { continue }
                                 update(user: users.baseAddress! + u * f, positive: items.baseAddress! + i * f,
                                        negative: items.baseAddress! + j * f, positiveBias: &bias[i], negativeBias: &bias[j],
                                        scratch: scratch.baseAddress!, factors: f, rate: c.learningRate, lambda: c.regularization)

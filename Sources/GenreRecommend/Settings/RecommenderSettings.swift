@@ -41,7 +41,7 @@ public struct RecommenderSettings: Sendable, Equatable {
         "similar.content_weight", "blend.weights", "interest.text_weight", "interest.half_life_days", "diversity.lambda",
         "collaborative.model", "collaborative.half_life_days", "model.seed", "recommend.freshness_half_life_days",
         "als.factors", "als.regularization", "als.alpha", "als.iterations", "als.cg_steps",
-        "bpr.factors", "bpr.learning_rate", "bpr.regularization", "bpr.iterations",
+        "bpr.factors", "bpr.learning_rate", "bpr.regularization", "bpr.iterations", "bpr.negatives",
         "ease.regularization", "ease.max_items",
     ]
 
@@ -109,6 +109,11 @@ public struct RecommenderSettings: Sendable, Equatable {
         case "bpr.learning_rate": bpr.learningRate = Float(try number())
         case "bpr.regularization": bpr.regularization = Float(try number())
         case "bpr.iterations": bpr.iterations = try integer()
+        case "bpr.negatives":
+            guard let name = value as? String, let sampling = BPR.NegativeSampling(rawValue: name) else {
+                throw SettingError.invalidValue(key: key, expected: "uniform or popularity", got: text)
+            }
+            bpr.negatives = sampling
         case "ease.regularization": ease.regularization = Float(try number())
         case "ease.max_items": ease.maxItems = try integer()
         default: throw SettingError.unknownKey(key)

@@ -59,6 +59,8 @@ INSERT INTO genre.setting_definitions (key, value_type, default_value, min_value
   ('bpr.learning_rate', 'number', '0.01', 0.000001, 10, NULL, 'rebuild', 'BPR stochastic gradient step size.'),
   ('bpr.regularization', 'number', '0.01', 0, 100, NULL, 'rebuild', 'BPR L2 regularisation of factors and item biases.'),
   ('bpr.iterations', 'integer', '200', 0, 10000, NULL, 'rebuild', 'BPR epochs; each draws as many (user, chosen, not chosen) triples as there are positive interactions.'),
+  ('bpr.negatives', 'enum', '"uniform"', NULL, NULL, '["uniform", "popularity"]', 'rebuild',
+   'How BPR draws the item a user did not choose: uniform over the catalogue, or by popularity (as the implicit library does; better on long-tailed catalogues).'),
   ('ease.regularization', 'number', '800', 0.000001, 100000000, NULL, 'rebuild', 'EASE L2 regularisation λ of the item-item weights.'),
   ('ease.max_items', 'integer', '15000', 1, 100000, NULL, 'rebuild',
    'EASE keeps a dense items × items matrix (4 bytes · items²; 15,000 items = 900 MB). Above this many items a build uses ALS instead and says so in genre.model_builds.'),
