@@ -87,7 +87,8 @@ public struct Evaluator {
             let interest = needs.content > 0 ? vectors.flatMap {
                 UserInterest.build(history: history, vectors: $0, texts: [], textWeight: 0, halfLifeDays: settings.interestHalfLifeDays)
             } : nil
-            let trained = collaborative.map { $0.scores(user: user) }
+            // A user with no train interactions has no trained factors worth the name (only their random start).
+            let trained = perUser[user].isEmpty ? nil : collaborative.map { $0.scores(user: user) }
             let rows = hybrid.recommend(history, interest: interest, k: k, excludeSeen: true, scratch: &scratch,
                                         collaborativeScores: trained)
             lists[user] = rows.map { ($0.item, $0.score) }
