@@ -27,8 +27,17 @@ struct TuningIntegrationTests {
         #expect(rolled == last + 1)
         #expect(try c.scalar("SELECT genre.get('als.factors')::text") == "32" && c.scalar("SELECT genre.get('diversity.lambda')::text") == "0.7")
         #expect(try c.count("SELECT count(*) FROM genre.diff_settings($1, $2)", [first, rolled]) == 0)
-        _ = try c.query("SELECT genre.rollback_settings(0)")   // all defaults
+        // Scenario overrides are versioned too, and rolled back with the rest.
+        try c.query("SELECT genre.set_scenario('email', '{\"diversity.lambda\": 0.5}')")
+        let withScenario = try c.count("SELECT max(version) FROM genre.settings_history")
+        try c.query("SELECT genre.set_scenario('email', '{\"diversity.lambda\": 0.6}')")
+        #expect(try c.scalar("SELECT value_b->>'diversity.lambda' FROM genre.diff_settings($1, $2) WHERE key = 'scenario:email'",
+                             [withScenario, withScenario + 1]) == "0.6")
+        _ = try c.query("SELECT genre.rollback_settings($1)", [withScenario])
+        #expect(try c.scalar("SELECT overrides->>'diversity.lambda' FROM genre.scenarios WHERE name = 'email'") == "0.5")
+        _ = try c.query("SELECT genre.rollback_settings(0)")   // all defaults, no scenarios
         #expect(try c.count("SELECT count(*) FROM genre.settings") == 0)
+        #expect(try c.count("SELECT count(*) FROM genre.scenarios") == 0)
         #expect(c.failure("SELECT genre.rollback_settings(99999)")?.message.contains("no config version 99999") == true)
     }
 

@@ -21,6 +21,28 @@ COMMENT ON FUNCTION genre._settings_record() IS 'Internal trigger: records every
 CREATE OR REPLACE TRIGGER settings_record AFTER INSERT OR UPDATE OR DELETE ON genre.settings
   FOR EACH ROW EXECUTE FUNCTION genre._settings_record();
 
+-- Scenario overrides are settings too: each change is recorded under the key 'scenario:<name>' (NULL: the
+-- scenario did not exist), in the same versions.
+CREATE OR REPLACE FUNCTION genre._scenarios_record()
+RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE v_version bigint := nullif(current_setting('genre.settings_version', true), '')::bigint;
+BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.overrides IS NOT DISTINCT FROM NEW.overrides THEN RETURN NULL; END IF;
+  IF v_version IS NULL THEN
+    v_version := nextval('genre.settings_version_seq');
+    PERFORM set_config('genre.settings_version', v_version::text, true);
+  END IF;
+  INSERT INTO genre.settings_history (version, key, old_value, new_value)
+  VALUES (v_version, 'scenario:' || coalesce(NEW.name, OLD.name),
+          CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE OLD.overrides END,
+          CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE NEW.overrides END);
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION genre._scenarios_record() IS 'Internal trigger: records every scenario change in genre.settings_history as key scenario:<name>.';
+
+CREATE OR REPLACE TRIGGER scenarios_record AFTER INSERT OR UPDATE OR DELETE ON genre.scenarios
+  FOR EACH ROW EXECUTE FUNCTION genre._scenarios_record();
+
 -- The stored value of every key as of a version (NULL = default): the latest change at or before it.
 CREATE OR REPLACE FUNCTION genre._settings_as_of(p_version bigint)
 RETURNS TABLE (key text, value jsonb) LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -42,10 +64,17 @@ BEGIN
     LEFT JOIN genre._settings_as_of(a) x ON x.key = d.key
     LEFT JOIN genre._settings_as_of(b) y ON y.key = d.key
    WHERE coalesce(x.value, d.default_value) IS DISTINCT FROM coalesce(y.value, d.default_value)
-   ORDER BY d.key;
+  UNION ALL
+  -- Scenarios: their overrides in each version (NULL: the scenario did not exist).
+  SELECT k.key, x.value, y.value
+    FROM (SELECT DISTINCT h.key FROM genre.settings_history h WHERE h.key LIKE 'scenario:%') k
+    LEFT JOIN genre._settings_as_of(a) x ON x.key = k.key
+    LEFT JOIN genre._settings_as_of(b) y ON y.key = k.key
+   WHERE x.value IS DISTINCT FROM y.value
+   ORDER BY 1;
 END $$;
 COMMENT ON FUNCTION genre.diff_settings(bigint, bigint) IS
-  'The settings that differ between two config versions (0 = all defaults), with their effective values in each.';
+  'The settings (and scenarios, as scenario:<name> with their overrides) that differ between two config versions (0 = all defaults), with their effective values in each.';
 
 CREATE OR REPLACE FUNCTION genre.rollback_settings(version bigint)
 RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -71,10 +100,23 @@ BEGIN
       ON CONFLICT ON CONSTRAINT settings_pkey DO UPDATE SET value = EXCLUDED.value;
     END IF;
   END LOOP;
+  -- Scenarios as they were: created, changed back, or dropped (with their stored lists).
+  FOR v_row IN
+    SELECT substr(k.key, 10) AS name, t.value AS target FROM (SELECT DISTINCT h.key FROM genre.settings_history h WHERE h.key LIKE 'scenario:%') k
+      LEFT JOIN genre._settings_as_of(v_target) t ON t.key = k.key
+      LEFT JOIN genre.scenarios sc ON sc.name = substr(k.key, 10)
+     WHERE t.value IS DISTINCT FROM sc.overrides
+  LOOP
+    IF v_row.target IS NULL THEN
+      PERFORM genre.drop_scenario(v_row.name);
+    ELSE
+      PERFORM genre.set_scenario(v_row.name, v_row.target);
+    END IF;
+  END LOOP;
   RETURN nullif(current_setting('genre.settings_version', true), '')::bigint;
 END $$;
 COMMENT ON FUNCTION genre.rollback_settings(bigint) IS
-  'Returns the settings to their state as of a config version (0 = all defaults), recorded as a new version; returns that version (NULL when nothing changed).';
+  'Returns the settings and scenarios to their state as of a config version (0 = all defaults, no scenarios), recorded as a new version; returns that version (NULL when nothing changed).';
 
 -- Checks a search space: every parameter a setting key the tuner can change, with a well-formed range.
 CREATE OR REPLACE FUNCTION genre._check_search_space(p_space jsonb)
