@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE_BIN := .build/release/genre
 DEBUG_BIN := .build/debug/genre
 
-.PHONY: all deps build release test test-unit test-integration test-faults demo db db-stop clean bench-refresh print-sql compose-check
+.PHONY: all deps build release test test-unit test-integration test-faults test-upgrade demo db db-stop clean bench-refresh print-sql compose-check
 
 all: build
 
@@ -27,6 +27,10 @@ test-unit: deps
 
 test-faults: deps
 	@scripts/test-faults.sh
+
+# Upgrade in place from the first released schema (needs the first release in git history).
+test-upgrade: deps build
+	@GENRE_BIN=$(DEBUG_BIN) scripts/test-upgrade.sh
 
 # Local PostgreSQL, schema, MovieLens latest-small, daemon until recommendations exist, a user's list.
 demo: deps

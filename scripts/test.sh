@@ -25,4 +25,5 @@ export GENRE_TEST_TEMPLATE=genre_template
 export GENRE_BIN="$BIN"
 swift test --skip-build
 scripts/test-faults.sh
+scripts/test-upgrade.sh
 scripts/test-release-signals.sh

@@ -9,11 +9,13 @@ enum IdleWatcher {
         let thread = Thread {
             guard let connection = try? PostgresConnection(url: context.databaseURL) else { return }
             while context.shutdown.sleep(0.5) {
-                // Idle: a model is built, nothing is queued, and the last build saw every item vector.
+                // Idle: a model is built, nothing is queued, and the last build saw every item vector (with
+                // embedding disabled, the embedding backlog never drains and does not count).
                 let status = try? connection.query("""
                     SELECT s.last_build_at IS NOT NULL AND s.users_queued = 0 AND s.events_pending = 0
                            AND s.last_build->'details'->>'fingerprint' = genre._model_fingerprint()
-                           AND s.items_to_embed = 0 AND s.event_texts_to_embed = 0
+                           AND ((s.items_to_embed = 0 AND s.event_texts_to_embed = 0)
+                                OR NOT (genre.get('embedding.enabled'))::text::boolean)
                            AND NOT EXISTS (SELECT 1 FROM genre.item_embeddings e
                                             WHERE e.embedded_at > coalesce((s.last_build->'details'->>'embedded_until')::timestamptz, '-infinity'))
                       FROM genre.status() s
