@@ -23,7 +23,7 @@ test: deps
 	@scripts/test.sh
 
 test-unit: deps
-	$(SWIFT) test --filter 'GenreSupportTests|GenrePostgresTests|GenreRecommendTests'
+	$(SWIFT) test --filter 'GenreSupportTests|GenrePostgresTests|GenreRecommendTests|GenreLinearAlgebraTests|GenreTuningTests'
 
 test-faults: deps
 	@scripts/test-faults.sh
