@@ -33,7 +33,7 @@ enum CollaborativeStore {
             try connection.query("INSERT INTO genre.collaborative_models (generation, model, parameters, note) VALUES ($1, $2, $3::jsonb, $4)",
                                  [Int(generation), trained.model?.name ?? "none", parameters(trained.model), trained.note])
         }) { generation, stream in
-            guard let factors = (trained.model as? ImplicitALS)?.model ?? (trained.model as? BPR)?.model else { return }
+            guard let factors = trained.model?.factors else { return }
             for item in 0..<factors.itemCount {
                 stream.encoder.beginRow(fieldCount: 4)
                 stream.encoder.appendText(catalog.ids[item])

@@ -85,7 +85,7 @@ struct ModelBuilder {
                                                k: settings.model.neighborsPerItem)
         }
         let collaborativeNeighbors = try timed("collaborative_neighbors") {
-            Self.neighbors(of: collaborative.model, k: settings.model.neighborsPerItem)
+            collaborative.model?.itemNeighbors(k: settings.model.neighborsPerItem) ?? []
         }
         let snapshot = ModelSnapshot(buildID: 0, catalog: catalog, itemIndex: data.itemIndex, recommender: recommender, vectors: vectors,
                                      collaborative: collaborative.model, createdAt: data.createdAt)
@@ -178,21 +178,10 @@ struct ModelBuilder {
             .filter { $0.1 > 0 }.map(\.0)
     }
 
-    /// Collaborative neighbours for genre.similar_items: factor cosine (ALS, BPR) or EASE weights.
-    static func neighbors(of model: (any CollaborativeModel)?, k: Int) -> [[ContentSimilarity.Neighbor]] {
-        switch model {
-        case let als as ImplicitALS: return als.model.itemNeighbors(k: k)
-        case let bpr as BPR: return bpr.model.itemNeighbors(k: k)
-        case let ease as EASE: return ease.itemNeighbors(k: k)
-        default: return []
-        }
-    }
-
     /// Trained users' scores by user index (factor models in one matrix product).
     static func collaborativeScores(_ model: (any CollaborativeModel)?, users: Range<Int>) -> [Int: [Float]] {
         guard let model, !users.isEmpty else { return [:] }
-        let factors = (model as? ImplicitALS)?.model ?? (model as? BPR)?.model
-        guard let factors else { return Dictionary(uniqueKeysWithValues: users.map { ($0, model.scores(user: $0)) }) }
+        guard let factors = model.factors else { return Dictionary(uniqueKeysWithValues: users.map { ($0, model.scores(user: $0)) }) }
         let all = factors.scores(users: users)
         return Dictionary(uniqueKeysWithValues: users.enumerated().map { offset, user in
             (user, Array(all[offset * factors.itemCount..<(offset + 1) * factors.itemCount]))

@@ -72,28 +72,29 @@ struct TuningRunner {
         let baseSplit = split(base)
         guard !baseSplit.test.isEmpty else { throw SearchSpaceError("no events to hold out: tuning needs interactions") }
         let tunesEventWeights = space.parameters.contains { $0.name.hasPrefix("event.weights.") }
-        let start = space.decode(Array(repeating: 0.5, count: space.dimensions)).merging(
-            Dictionary(uniqueKeysWithValues: space.parameters.compactMap { p in RecommenderTuning.currentValue(p, in: base).map { (p.name, $0) } }),
-            uniquingKeysWith: { _, current in current })
-        let trials = try Tuner.run(space: space, strategy: run.strategy, trials: run.trials, seed: run.seed, first: start, objective: { point in
+        // The objective keeps every metric of the trial it just ran, for its tuning_trials row.
+        var measured: RankingMetrics?
+        let trials = try Tuner.run(space: space, strategy: run.strategy, trials: run.trials, seed: run.seed,
+                                   first: RecommenderTuning.startingPoint(space, base), objective: { point in
             if shouldStop() { throw ModelBuilder.Cancelled() }
+            measured = nil
             let trialSettings = try RecommenderTuning.apply(point, to: base)
             let result = try Evaluator(itemCount: data.catalog.ids.count, settings: trialSettings, vectors: table)
                 .run(model: "hybrid", split: tunesEventWeights ? split(trialSettings) : baseSplit, k: metric.k)
+            measured = result.metrics
             return metric.value(result.metrics)
         }, onTrial: { trial in
             if shouldStop() { throw ModelBuilder.Cancelled() }
-            let params = "{" + trial.parameters.sorted { $0.key < $1.key }.map { "\(JSONText.quote($0.key)):\($0.value.json)" }.joined(separator: ",") + "}"
             try db.query("""
                 INSERT INTO genre.tuning_trials (run_id, trial, params, value, metrics, error, seconds)
                 VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6, $7)
-                """, [Int(run.id), trial.number, params, trial.value, trial.value.map { "{\"\(metric.name)@\(metric.k)\": \(JSONText.number($0))}" },
-                      trial.error, trial.seconds])
+                """, [Int(run.id), trial.number, RecommenderTuning.json(trial.parameters), trial.value,
+                      measured.map { RecommenderTuning.json($0, k: metric.k) }, trial.error, trial.seconds])
             try db.query("SELECT genre._extend('tuning', $1, ARRAY[$2], $3)", [workerID, String(run.id), lease])
         })
         let baseline = trials.first?.value
         let best = trials.filter { $0.value != nil }.max { $0.value! < $1.value! }
-        let bestParams = best.map { "{" + $0.parameters.sorted { $0.key < $1.key }.map { "\(JSONText.quote($0.key)):\($0.value.json)" }.joined(separator: ",") + "}" }
+        let bestParams = best.map { RecommenderTuning.json($0.parameters) }
         try db.query("""
             UPDATE genre.tuning_runs SET status = 'done', finished_at = now(), baseline_value = $2, best_trial = $3, best_value = $4,
                    best_params = $5::jsonb WHERE id = $1

@@ -38,13 +38,15 @@ public enum VectorKernels {
 
     /// C (n×n, row-major) = Aᵀ·A + lambda·I for a row-major rows×n matrix A: the Gram matrix ALS needs.
     public static func gram(_ a: [Float], rows: Int, columns n: Int, ridge lambda: Float) -> [Float] {
+        a.withUnsafeBufferPointer { gram($0.baseAddress ?? UnsafePointer(bitPattern: 8)!, rows: rows, columns: n, ridge: lambda) }
+    }
+
+    /// The same for a matrix behind a pointer (a buffer several threads fill, read without copying it).
+    public static func gram(_ a: UnsafePointer<Float>, rows: Int, columns n: Int, ridge lambda: Float) -> [Float] {
         var c = [Float](repeating: 0, count: n * n)
         guard rows > 0, n > 0 else { return c }
-        a.withUnsafeBufferPointer { pa in
-            c.withUnsafeMutableBufferPointer { pc in
-                BLAS.gemm(m: n, n: n, k: rows, a: pa.baseAddress!, lda: n, transposeA: true,
-                          b: pa.baseAddress!, ldb: n, c: pc.baseAddress!, ldc: n)
-            }
+        c.withUnsafeMutableBufferPointer { pc in
+            BLAS.gemm(m: n, n: n, k: rows, a: a, lda: n, transposeA: true, b: a, ldb: n, c: pc.baseAddress!, ldc: n)
         }
         for d in 0..<n { c[d * n + d] += lambda }
         return c

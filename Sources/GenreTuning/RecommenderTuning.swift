@@ -1,5 +1,6 @@
 import Foundation
 import GenreRecommend
+import GenreSupport
 
 /// Tuning GENRE's own settings: parameters are setting keys ("als.factors"), or one entry of a weights
 /// setting ("blend.weights.content", "event.weights.purchase"); a trial applies them to the base settings
@@ -123,6 +124,27 @@ public enum RecommenderTuning {
 }
 
 extension RecommenderTuning {
+    /// The point a run starts from (its trial 1): the base settings' values where the space can express them,
+    /// the middle of the range elsewhere.
+    public static func startingPoint(_ space: SearchSpace, _ base: RecommenderSettings) -> [String: SearchSpace.Value] {
+        var point = space.decode(Array(repeating: 0.5, count: space.dimensions))
+        for p in space.parameters {
+            if let value = currentValue(p, in: base) { point[p.name] = value }
+        }
+        return point
+    }
+
+    /// A point as a JSON object, keys sorted (what tuning_trials.params and `genre tune --json` hold).
+    public static func json(_ point: [String: SearchSpace.Value]) -> String {
+        "{" + point.sorted { $0.key < $1.key }.map { "\(JSONText.quote($0.key)):\($0.value.json)" }.joined(separator: ",") + "}"
+    }
+
+    /// Every ranking metric as a JSON object, keyed "name@k".
+    public static func json(_ m: RankingMetrics, k: Int) -> String {
+        let values = [("map", m.map), ("ndcg", m.ndcg), ("precision", m.precision), ("recall", m.recall), ("hit_rate", m.hitRate), ("mrr", m.mrr)]
+        return "{" + values.map { "\"\($0.0)@\(k)\":\(JSONText.number($0.1))" }.joined(separator: ",") + "}"
+    }
+
     /// A parameter's value in the given settings, when it is one this code can read back.
     public static func currentValue(_ p: SearchSpace.Parameter, in s: RecommenderSettings) -> SearchSpace.Value? {
         func real(_ x: Double) -> SearchSpace.Value? {

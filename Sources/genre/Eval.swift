@@ -29,15 +29,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Write an HTML page with SVG charts (metrics by model, nDCG by k, seconds) into this folder.") var report: String?
 
     func run() throws {
-        var recommender = RecommenderSettings()
-        for assignment in settings {
-            guard let equals = assignment.firstIndex(of: "=") else { throw ValidationError("--set takes key=value, got \(assignment)") }
-            do {
-                try recommender.apply(key: String(assignment[..<equals]), json: String(assignment[assignment.index(after: equals)...]))
-            } catch let error as SettingError {
-                throw ValidationError(error.description)
-            }
-        }
+        let recommender = try recommenderSettings(settings)
         for model in models where !Evaluator.models.contains(model) {
             throw ValidationError("unknown model \"\(model)\"; choose from \(Evaluator.models.joined(separator: ", "))")
         }
@@ -259,4 +251,18 @@ func embedItems(_ data: EvaluationDataset, needsText: Bool, noText: Bool) throws
     }
     FileHandle.standardError.write(Data(String(format: "embedded %d item texts in %.1f s\n", vectors.count, Date().timeIntervalSince(start)).utf8))
     return ItemVectorTable(values: values, present: present, dims: 384)
+}
+
+/// The default model settings with `--set key=value` assignments applied (the SQL setting keys).
+func recommenderSettings(_ assignments: [String]) throws -> RecommenderSettings {
+    var settings = RecommenderSettings()
+    for assignment in assignments {
+        guard let equals = assignment.firstIndex(of: "=") else { throw ValidationError("--set takes key=value, got \(assignment)") }
+        do {
+            try settings.apply(key: String(assignment[..<equals]), json: String(assignment[assignment.index(after: equals)...]))
+        } catch let error as SettingError {
+            throw ValidationError(error.description)
+        }
+    }
+    return settings
 }

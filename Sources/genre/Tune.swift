@@ -49,12 +49,7 @@ struct Tune: ParsableCommand {
         } catch let error as SearchSpaceError {
             throw ValidationError(error.description)
         }
-        var base = RecommenderSettings()
-        for assignment in settings {
-            let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { throw ValidationError("--set takes key=value, got \(assignment)") }
-            do { try base.apply(key: parts[0], json: parts[1]) } catch let error as SettingError { throw ValidationError(error.description) }
-        }
+        let base = try recommenderSettings(settings)
         let strategies = strategy == "both" ? ["random", "bayesian"] : [strategy]
         let dataset = try data.load()
         let split = try data.split(dataset)
@@ -63,7 +58,7 @@ struct Tune: ParsableCommand {
         print("\(dataset.name): tuning \(goal.name)@\(goal.k) on a validation split of train (\(validation.train.count) / \(validation.test.count)); "
               + "\(searchSpace.dimensions) parameters, \(trials) trials per strategy")
         // The first trial of each strategy is the base settings, so "better than the defaults" is measured.
-        let start = startingPoint(searchSpace, base)
+        let start = RecommenderTuning.startingPoint(searchSpace, base)
         var curves: [SVGChart.Series] = []
         var lines: [String] = []
         var winners: [(String, Tuner.Trial)] = []
@@ -75,8 +70,7 @@ struct Tune: ParsableCommand {
                 let shown = trial.value.map { String(format: "%.4f", $0) } ?? "failed: \(trial.error ?? "")"
                 print(String(format: "%@ trial %2d  %@  (%.1f s)", name, trial.number, shown, trial.seconds))
                 lines.append("{\"strategy\":\(JSONText.quote(name)),\"trial\":\(trial.number),\"value\":\(trial.value.map { JSONText.number($0) } ?? "null"),"
-                             + "\"seconds\":\(JSONText.number(trial.seconds)),\"params\":{"
-                             + trial.parameters.sorted { $0.key < $1.key }.map { "\(JSONText.quote($0.key)):\($0.value.json)" }.joined(separator: ",") + "}}")
+                             + "\"seconds\":\(JSONText.number(trial.seconds)),\"params\":\(RecommenderTuning.json(trial.parameters))}")
             })
             curves.append(.init(name: name, values: Tuner.bestSoFar(done).map { $0 ?? .nan }))
             if let best = done.filter({ $0.value != nil }).max(by: { $0.value! < $1.value! }) { winners.append((name, best)) }
@@ -127,14 +121,5 @@ struct Tune: ParsableCommand {
             try Data(page.utf8).write(to: URL(fileURLWithPath: folder).appendingPathComponent("index.html"))
             print("report: \(folder)/index.html")
         }
-    }
-
-    /// The base settings as a point of the space (parameters it cannot express take the middle of their range).
-    func startingPoint(_ space: SearchSpace, _ base: RecommenderSettings) -> [String: SearchSpace.Value] {
-        var point = space.decode(Array(repeating: 0.5, count: space.dimensions))
-        for p in space.parameters {
-            if let value = RecommenderTuning.currentValue(p, in: base) { point[p.name] = value }
-        }
-        return point
     }
 }

@@ -83,6 +83,8 @@ struct TuningIntegrationTests {
             try c.scalar("SELECT status FROM genre.tuning_runs WHERE id = $1", [run]) == "done"
         }
         #expect(try c.count("SELECT count(*) FROM genre.tuning_trials WHERE run_id = $1 AND value IS NOT NULL", [run]) == 6)
+        #expect(try c.count("SELECT count(*) FROM genre.tuning_trials WHERE run_id = $1 AND abs((metrics->>'ndcg@10')::float8 - value) < 1e-3 AND metrics ? 'recall@10'", [run]) == 6,
+                "every metric is kept beside the tuned one")
         #expect(try c.scalar("SELECT params->>'blend.weights.popularity' FROM genre.tuning_trials WHERE run_id = $1 AND trial = 1", [run]) == "1",
                 "trial 1 is the settings in force")
         let values = try c.query("SELECT baseline_value, best_value, applied_version, previous_version FROM genre.tuning_runs WHERE id = $1", [run])

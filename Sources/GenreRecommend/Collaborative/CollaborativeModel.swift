@@ -13,6 +13,14 @@ public protocol CollaborativeModel: Sendable {
     /// How much each history entry adds to each of `items`' scores: result[n][h] for items[n] and
     /// history[h]. Exact for ALS (Hu et al. §5) and EASE; for BPR, strength · item-factor similarity.
     func contributions(history: [Interaction], to items: [Int32]) -> [[Float]]
+    /// Each item's closest items by this model, top k (the collaborative neighbours of genre.similar_items).
+    func itemNeighbors(k: Int) -> [[ContentSimilarity.Neighbor]]
+    /// The factor matrices of a latent-factor model (ALS, BPR), for batch scoring and publishing; nil otherwise.
+    var factors: FactorModel? { get }
+}
+
+extension CollaborativeModel {
+    public var factors: FactorModel? { nil }
 }
 
 /// One (item, strength) pair of a user's history, as models consume it.

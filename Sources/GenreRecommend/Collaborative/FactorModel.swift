@@ -35,7 +35,7 @@ public struct FactorModel: Sendable {
             userVector.withUnsafeBufferPointer { x in
                 out.withUnsafeMutableBufferPointer { o in
                     // y = Y·x + bias: sgemv with beta 1 keeps the bias already in `out`.
-                    cblasGemvAccumulate(rows: itemCount, columns: factors, y.baseAddress!, x.baseAddress!, o.baseAddress!)
+                    BLAS.gemv(m: itemCount, n: factors, a: y.baseAddress!, lda: factors, x: x.baseAddress!, y: o.baseAddress!, beta: 1)
                 }
             }
         }
@@ -78,12 +78,6 @@ public struct FactorModel: Sendable {
     var isFinite: Bool { userFactors.allSatisfy(\.isFinite) && itemFactors.allSatisfy(\.isFinite) && itemBias.allSatisfy(\.isFinite) }
 }
 
-/// y += A·x for a row-major rows × columns A.
-@inline(__always)
-func cblasGemvAccumulate(rows: Int, columns: Int, _ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
-    BLAS.gemv(m: rows, n: columns, a: a, lda: columns, x: x, y: y, beta: 1)
-}
-
 /// A float buffer several threads write disjoint rows of (each solve owns its row), without the copy-on-
 /// write checks of an array shared across threads.
 final class SharedRows: @unchecked Sendable {
@@ -95,6 +89,7 @@ final class SharedRows: @unchecked Sendable {
         values.withUnsafeBufferPointer { if count > 0 { pointer.initialize(from: $0.baseAddress!, count: count) } }
     }
     var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+    var allFinite: Bool { UnsafeBufferPointer(start: pointer, count: count).allSatisfy(\.isFinite) }
     deinit { pointer.deallocate() }
 }
 

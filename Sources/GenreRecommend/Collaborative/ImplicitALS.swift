@@ -59,14 +59,13 @@ public struct ImplicitALS: CollaborativeModel {
         let f = c.factors
         for iteration in 0..<c.iterations {
             if shouldStop() { break }
-            let itemGram = VectorKernels.gram(items.array, rows: matrix.itemCount, columns: f, ridge: c.regularization)
+            let itemGram = VectorKernels.gram(items.pointer, rows: matrix.itemCount, columns: f, ridge: c.regularization)
             solveRows(count: matrix.userCount, start: matrix.userStart, indices: matrix.userItems, values: matrix.userValues,
                       fixed: items, gram: itemGram, target: users, configuration: c)
-            let userGram = VectorKernels.gram(users.array, rows: matrix.userCount, columns: f, ridge: c.regularization)
+            let userGram = VectorKernels.gram(users.pointer, rows: matrix.userCount, columns: f, ridge: c.regularization)
             solveRows(count: matrix.itemCount, start: matrix.itemStart, indices: matrix.itemUsers, values: matrix.itemValues,
                       fixed: users, gram: userGram, target: items, configuration: c)
-            let model = FactorModel(factors: f, userFactors: users.array, itemFactors: items.array)
-            if !model.isFinite { throw CollaborativeError.diverged(model: "ALS", iteration: iteration + 1) }
+            if !users.allFinite || !items.allFinite { throw CollaborativeError.diverged(model: "ALS", iteration: iteration + 1) }
         }
         return ImplicitALS(configuration: c, model: FactorModel(factors: f, userFactors: users.array, itemFactors: items.array))
     }
@@ -221,6 +220,8 @@ public struct ImplicitALS: CollaborativeModel {
         }
     }
 
+    public var factors: FactorModel? { model }
+    public func itemNeighbors(k: Int) -> [[ContentSimilarity.Neighbor]] { model.itemNeighbors(k: k) }
     public func scores(user: Int) -> [Float] { model.scores(userVector: model.userVector(user)) }
     public func scores(history: [Interaction]) throws -> [Float] { model.scores(userVector: try foldIn(history)) }
 }

@@ -13,6 +13,8 @@ public struct SparseItemWeights: CollaborativeModel {
         itemCount = rows.count
     }
 
+    public func itemNeighbors(k: Int) -> [[ContentSimilarity.Neighbor]] { rows.map { Array($0.prefix(k)) } }
+
     /// No user is known by index here: only histories are scored.
     public func scores(user: Int) -> [Float] { [Float](repeating: 0, count: itemCount) }
 

@@ -1,17 +1,24 @@
 -- Config versions (history, diff, rollback) and tuning runs.
 
-CREATE OR REPLACE FUNCTION genre._settings_record()
-RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+-- The config version of the current transaction: the first change takes a number, later ones reuse it.
+CREATE OR REPLACE FUNCTION genre._settings_version()
+RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE v_version bigint := nullif(current_setting('genre.settings_version', true), '')::bigint;
 BEGIN
-  IF TG_OP = 'UPDATE' AND OLD.value IS NOT DISTINCT FROM NEW.value THEN RETURN NULL; END IF;
-  -- One version per transaction: the first change takes a number, later ones in the transaction reuse it.
   IF v_version IS NULL THEN
     v_version := nextval('genre.settings_version_seq');
     PERFORM set_config('genre.settings_version', v_version::text, true);
   END IF;
+  RETURN v_version;
+END $$;
+COMMENT ON FUNCTION genre._settings_version() IS 'Internal: the config version of the current transaction (one version per transaction).';
+
+CREATE OR REPLACE FUNCTION genre._settings_record()
+RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.value IS NOT DISTINCT FROM NEW.value THEN RETURN NULL; END IF;
   INSERT INTO genre.settings_history (version, key, old_value, new_value)
-  VALUES (v_version, coalesce(NEW.key, OLD.key),
+  VALUES (genre._settings_version(), coalesce(NEW.key, OLD.key),
           CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE OLD.value END,
           CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE NEW.value END);
   RETURN NULL;
@@ -25,15 +32,10 @@ CREATE OR REPLACE TRIGGER settings_record AFTER INSERT OR UPDATE OR DELETE ON ge
 -- scenario did not exist), in the same versions.
 CREATE OR REPLACE FUNCTION genre._scenarios_record()
 RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE v_version bigint := nullif(current_setting('genre.settings_version', true), '')::bigint;
 BEGIN
   IF TG_OP = 'UPDATE' AND OLD.overrides IS NOT DISTINCT FROM NEW.overrides THEN RETURN NULL; END IF;
-  IF v_version IS NULL THEN
-    v_version := nextval('genre.settings_version_seq');
-    PERFORM set_config('genre.settings_version', v_version::text, true);
-  END IF;
   INSERT INTO genre.settings_history (version, key, old_value, new_value)
-  VALUES (v_version, 'scenario:' || coalesce(NEW.name, OLD.name),
+  VALUES (genre._settings_version(), 'scenario:' || coalesce(NEW.name, OLD.name),
           CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE OLD.overrides END,
           CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE NEW.overrides END);
   RETURN NULL;
