@@ -35,7 +35,7 @@ struct Eval: ParsableCommand {
         }
         let dataset = try data.load()
         var split = try data.split(dataset)
-        if validation { split = Split.make(split.train, protocol: try data.splitProtocol()) }
+        if validation { split = Split.make(split.train, protocol: try data.validationProtocol()) }
         let vectors = try embedItems(dataset, needsText: models.contains("content") || models.contains("hybrid"), noText: noText)
         let trainCounts = Dictionary(grouping: split.train, by: \.user).mapValues(\.count)
         var results: [String] = []
@@ -184,6 +184,10 @@ struct DatasetOptions: ParsableArguments {
     @Option(help: "Generic items CSV: item_id,title[,description][,tags][,category]; tags |-separated.") var items: String?
     @Option(name: .customLong("protocol"), help: "ms-recommenders, leave-last-out, temporal or given.") var `protocol` = "ms-recommenders"
     @Option(help: "For --protocol temporal: the newest fraction of interactions held out.") var testFraction = 0.2
+    @Option(help: "For --protocol ms-recommenders: the shuffle's seed (42 is the protocol's; others measure split noise).")
+    var splitSeed: UInt64 = 42
+    @Option(help: "For --validation with ms-recommenders: the fraction of train held out as validation.")
+    var validationFraction = 0.25
     @Option(help: "For --protocol given: the train file (same header as --interactions).") var train: String?
     @Option(help: "For --protocol given: the test file.") var test: String?
 
@@ -211,7 +215,7 @@ struct DatasetOptions: ParsableArguments {
 
     func splitProtocol() throws -> SplitProtocol {
         switch `protocol` {
-        case "ms-recommenders": return .msRecommenders()
+        case "ms-recommenders": return .msRecommenders(seed: splitSeed)
         case "leave-last-out": return .leaveLastOut
         case "temporal":
             guard testFraction > 0 && testFraction < 1 else { throw ValidationError("--test-fraction must be between 0 and 1") }
@@ -219,6 +223,14 @@ struct DatasetOptions: ParsableArguments {
         case "given": return .leaveLastOut  // only used to carve a validation part out of train, per user
         default: throw ValidationError("unknown protocol \(`protocol`); use ms-recommenders, leave-last-out, temporal or given")
         }
+    }
+
+    /// How a validation part is carved from train: the same protocol, holding out `validationFraction`
+    /// for ms-recommenders (a small part keeps the validation train close to the real train's density,
+    /// so settings tuned on it transfer).
+    func validationProtocol() throws -> SplitProtocol {
+        if case .msRecommenders = try splitProtocol() { return .msRecommenders(ratio: 1 - validationFraction, seed: splitSeed) }
+        return try splitProtocol()
     }
 
     func split(_ data: EvaluationDataset) throws -> Split {

@@ -148,7 +148,8 @@ struct DaemonEndToEndTests {
         #expect(try c.count("SELECT count(*) FROM genre.recommend('fan', 5) WHERE item_id LIKE 'b%'") == 5, "the fan's own cluster")
     }
 
-    @Test("BPR, EASE and none as collaborative.model: built, published, rebuilt by a replica, folded in", arguments: ["bpr", "ease", "none"])
+    @Test("BPR, EASE, an ensemble and none as collaborative.model: built, published, rebuilt by a replica, folded in",
+          arguments: ["bpr", "ease", "ensemble", "none"])
     func everyCollaborativeModel(model: String) throws {
         let db = try TestDatabase.create()
         let c = try db.connect()
@@ -158,16 +159,22 @@ struct DaemonEndToEndTests {
         try eventually("the first build", timeout: 30) { try c.count("SELECT count(*) FROM genre.model_builds") > 0 }
         try trainer.stop()
         #expect(try c.scalar("SELECT model FROM genre.collaborative_models") == model)
-        #expect(try c.scalar("SELECT details->>'collaborative' FROM genre.model_builds") == model)
-        // Factor models publish item factors; EASE publishes its weights through item_neighbors.
-        #expect(try c.count("SELECT count(*) FROM genre.item_factors") == (model == "bpr" ? 30 : 0))
+        // The ensemble of the default collaborative.ensemble: ALS, BPR and EASE.
+        let trainedName = model == "ensemble" ? "als+bpr+ease" : model
+        #expect(try c.scalar("SELECT details->>'collaborative' FROM genre.model_builds") == trainedName)
+        // Factor models publish item factors (an ensemble ALS's then BPR's, side by side); EASE publishes its
+        // weights through item_neighbors.
+        #expect(try c.count("SELECT count(*) FROM genre.item_factors") == (model == "bpr" || model == "ensemble" ? 30 : 0))
+        if model == "ensemble" {
+            #expect(try c.count("SELECT min(cardinality(factors)) FROM genre.item_factors") == 128)
+        }
         let replica = TestDaemon.start(db, trains: false)
         defer { try? replica.stop() }
         try c.query("INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('fan', 'b3', 'like'), ('fan', 'b5', 'like')")
         try eventually("the replica to refresh the new user") {
             try c.count("SELECT count(*) FROM genre.recommendations WHERE user_id = 'fan'") > 0
         }
-        #expect(replica.context.snapshots.snapshot?.collaborative?.name == (model == "none" ? nil : model))
+        #expect(replica.context.snapshots.snapshot?.collaborative?.name == (model == "none" ? nil : trainedName))
         let collaborativeRows = try c.count("SELECT count(*) FROM genre.recommend('fan', 5) WHERE reasons->'strategies' ? 'collaborative'")
         #expect(model == "none" ? collaborativeRows == 0 : collaborativeRows == 5)
         if model != "none" {

@@ -40,7 +40,8 @@ struct SettingsTests {
         ("INSERT INTO genre.settings (key, value) VALUES ('nope', '1')", "unknown genre setting \"nope\""),
         ("SELECT genre.set('blend.weights', '{\"collaborative\": 1, \"colaborative\": 1}')", "takes weights named among collaborative, cooccurrence, content, popularity, freshness, got colaborative"),
         ("SELECT genre.set('blend.weights', '{\"content\": 0}')", "needs at least one weight above 0"),
-        ("SELECT genre.set('collaborative.model', 'svd')", "must be one of als, bpr, ease, none"),
+        ("SELECT genre.set('collaborative.ensemble', '{\"als\": 1, \"svd\": 1}')", "takes weights named among als, bpr, ease, got svd"),
+        ("SELECT genre.set('collaborative.model', 'svd')", "must be one of als, bpr, ease, ensemble, none"),
     ]
 
     @Test("bad values are refused with a message naming the key and what is allowed; nothing changes", arguments: badValues)

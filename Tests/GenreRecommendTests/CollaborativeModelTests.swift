@@ -151,6 +151,45 @@ import GenreSupport
         }
     }
 
+    // MARK: ensemble
+
+    static func ensemble() throws -> EnsembleModel {
+        EnsembleModel(members: [.init(model: try ImplicitALS.train(world.matrix, configuration: smallALS()), weight: 1),
+                                .init(model: try EASE.train(world.matrix, configuration: smallEASE()), weight: 0.5)])
+    }
+
+    @Test func ensembleScoresAreTheWeightedSumOfEachMembersScaledScores() throws {
+        let ensemble = try Self.ensemble()
+        let history = [Interaction(item: 2, strength: 3), Interaction(item: 7, strength: 1)]
+        let als = try ensemble.members[0].model.scores(history: history), ease = try ensemble.members[1].model.scores(history: history)
+        let alsTop = als.map(abs).max()!, easeTop = ease.map(abs).max()!
+        let combined = try ensemble.scores(history: history)
+        for item in combined.indices {
+            #expect(abs(combined[item] - (als[item] / alsTop + 0.5 * ease[item] / easeTop)) < 1e-5)
+        }
+        #expect(ensemble.name == "als+ease" && ensemble.factors == nil, "batch scoring must not use one member's factors")
+        // Trained users too, and the block structure survives the sum.
+        #expect(try Self.world.inBlockFraction(k: 3) { ensemble.scores(user: $0) } == 1)
+    }
+
+    @Test func ensembleContributionsAddUpToItsScore() throws {
+        let ensemble = try Self.ensemble()
+        let history = [Interaction(item: 2, strength: 3), Interaction(item: 7, strength: 1), Interaction(item: 40, strength: -2)]
+        let scores = try ensemble.scores(history: history)
+        let items: [Int32] = [0, 5, 20, 59]
+        for (item, parts) in zip(items, ensemble.contributions(history: history, to: items)) {
+            #expect(abs(parts.reduce(0, +) - scores[Int(item)]) < 1e-4, "item \(item)")
+        }
+    }
+
+    @Test func ensembleNeighboursAreItsItemItemMembersWeights() throws {
+        let ensemble = try Self.ensemble()
+        let own = ensemble.members[1].model.itemNeighbors(k: 5), published = ensemble.itemNeighbors(k: 5)
+        #expect(published.map { $0.map(\.item) } == own.map { $0.map(\.item) }, "what a replica rebuilds EASE from")
+        let factorsOnly = EnsembleModel(members: [ensemble.members[0]])
+        #expect(factorsOnly.itemNeighbors(k: 5).allSatisfy { $0.count == 5 })
+    }
+
     @Test func dislikesLowerALSScores() throws {
         let als = try ImplicitALS.train(Self.world.matrix, configuration: Self.smallALS())
         let liked = [Interaction(item: 0, strength: 2), Interaction(item: 1, strength: 2)]

@@ -136,5 +136,11 @@ import GenreSupport
         #expect(throws: SettingError.self) { try s.apply(key: "blend.weights", json: "{\"colaborative\": 1}") }
         #expect(throws: SettingError.self) { try s.apply(key: "blend.weights", json: "{\"content\": 0}") }
         #expect(throws: SettingError.self) { try s.apply(key: "bpr.learning_rate", json: "\"NaN\"") }
+        try s.apply(key: "collaborative.ensemble", json: "{\"als\": 1, \"ease\": 0.5}")
+        #expect(s.ensemble == ["als": 1, "ease": 0.5])
+        #expect(throws: SettingError.self) { try s.apply(key: "collaborative.ensemble", json: "{\"als\": 1, \"svd\": 1}") }
+        #expect(throws: SettingError.self) { try s.apply(key: "collaborative.ensemble", json: "{\"als\": 0}") }
+        #expect(throws: SettingError.self) { try s.apply(key: "collaborative.ensemble", json: "{\"als\": -1, \"ease\": 1}") }
+        #expect(s.ensemble == ["als": 1, "ease": 0.5], "a refused value changes nothing")
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 /// the blend with that strategy's weight alone (and no MMR), "hybrid" is the blend of the settings. So the
 /// numbers measure what users would get.
 public struct Evaluator {
-    public static let models = ["popularity", "cooccurrence", "als", "bpr", "ease", "content", "hybrid"]
+    public static let models = ["popularity", "cooccurrence", "als", "bpr", "ease", "ensemble", "content", "hybrid"]
 
     public let itemCount: Int
     public var settings: RecommenderSettings
@@ -119,7 +119,7 @@ public struct Evaluator {
         switch name {
         case "popularity": return BlendWeights(popularity: 1)
         case "cooccurrence": return BlendWeights(cooccurrence: 1)
-        case "als", "bpr", "ease": return BlendWeights(collaborative: 1)
+        case "als", "bpr", "ease", "ensemble": return BlendWeights(collaborative: 1)
         case "content": return BlendWeights(content: 1)
         default:
             var blend = settings.blend
@@ -135,6 +135,14 @@ public struct Evaluator {
         case "als": return try ImplicitALS.train(matrix, configuration: settings.als, shouldStop: shouldStop)
         case "bpr": return try BPR.train(matrix, configuration: settings.bpr, shouldStop: shouldStop)
         case "ease": return try EASE.train(matrix, configuration: settings.ease)
+        case "ensemble":
+            // Members in a fixed order, so training is as reproducible as each member.
+            let members = try RecommenderSettings.ensembleMembers.compactMap { member -> EnsembleModel.Member? in
+                guard let weight = settings.ensemble[member], weight > 0,
+                      let model = try trainCollaborative(member, matrix: matrix, settings: settings, shouldStop: shouldStop) else { return nil }
+                return EnsembleModel.Member(model: model, weight: weight)
+            }
+            return EnsembleModel(members: members)
         default: return nil
         }
     }

@@ -22,8 +22,10 @@ public struct RecommenderSettings: Sendable, Equatable {
     public var diversityLambda: Float = 0.9
     /// The freshness part halves every this many days of an item's age (recommend.freshness_half_life_days).
     public var freshnessHalfLifeDays = 14.0
-    /// "als", "bpr", "ease" or "none".
+    /// "als", "bpr", "ease", "ensemble" or "none".
     public var collaborativeModel = "als"
+    /// Members of the "ensemble" model and their weights (collaborative.ensemble).
+    public var ensemble: [String: Float] = ["als": 1, "ease": 0.5, "bpr": 0.3]
     /// Confidence of an interaction halves every this many days before the newest event (0 = no decay).
     public var collaborativeHalfLifeDays = 0.0
     public var als = ImplicitALS.Configuration()
@@ -32,14 +34,16 @@ public struct RecommenderSettings: Sendable, Equatable {
 
     public init() {}
 
-    public static let collaborativeModels = ["als", "bpr", "ease", "none"]
+    public static let collaborativeModels = ["als", "bpr", "ease", "ensemble", "none"]
+    /// The models an ensemble may hold.
+    public static let ensembleMembers = ["als", "bpr", "ease"]
 
     /// Every key this type understands (each is also in the SQL catalogue; a test checks).
     public static let keys: [String] = [
         "event.weights", "popularity.half_life_days", "cooccurrence.neighbors", "cooccurrence.shrinkage",
         "recommend.history_items", "recommend.exclude_seen", "recommend.reshow_after_days", "recommend.category_boosts",
         "similar.content_weight", "blend.weights", "interest.text_weight", "interest.half_life_days", "diversity.lambda",
-        "collaborative.model", "collaborative.half_life_days", "model.seed", "recommend.freshness_half_life_days",
+        "collaborative.model", "collaborative.ensemble", "collaborative.half_life_days", "model.seed", "recommend.freshness_half_life_days",
         "als.factors", "als.regularization", "als.alpha", "als.iterations", "als.cg_steps",
         "bpr.factors", "bpr.learning_rate", "bpr.regularization", "bpr.iterations", "bpr.negatives",
         "ease.regularization", "ease.max_items",
@@ -94,6 +98,15 @@ public struct RecommenderSettings: Sendable, Equatable {
                 throw SettingError.invalidValue(key: key, expected: Self.collaborativeModels.joined(separator: ", "), got: text)
             }
             collaborativeModel = name
+        case "collaborative.ensemble":
+            let members = try weights()
+            if let unknown = members.keys.sorted().first(where: { !Self.ensembleMembers.contains($0) }) {
+                throw SettingError.invalidValue(key: key, expected: "members among \(Self.ensembleMembers.joined(separator: ", ")) (not \"\(unknown)\")", got: text)
+            }
+            guard members.values.allSatisfy({ $0 >= 0 }), members.values.contains(where: { $0 > 0 }) else {
+                throw SettingError.invalidValue(key: key, expected: "weights ≥ 0 with at least one > 0", got: text)
+            }
+            ensemble = members.mapValues(Float.init)
         case "collaborative.half_life_days": collaborativeHalfLifeDays = try number()
         case "recommend.freshness_half_life_days": freshnessHalfLifeDays = try number()
         case "model.seed":

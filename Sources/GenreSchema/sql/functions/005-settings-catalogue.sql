@@ -44,8 +44,10 @@ INSERT INTO genre.setting_definitions (key, value_type, default_value, min_value
   ('recommend.freshness_half_life_days', 'number', '14', 0.01, 36500, NULL, 'rebuild',
    'The freshness part of the blend is 1 for an item created now and halves every this many days of the item''s age (items.created_at).'),
 -- collaborative filtering
-  ('collaborative.model', 'enum', '"als"', NULL, NULL, '["als", "bpr", "ease", "none"]', 'rebuild',
-   'The collaborative model blended as "collaborative": als (implicit-feedback ALS, Hu et al. 2008), bpr (Bayesian personalised ranking), ease (Steck 2019; dense items × items, see ease.max_items) or none.'),
+  ('collaborative.model', 'enum', '"als"', NULL, NULL, '["als", "bpr", "ease", "ensemble", "none"]', 'rebuild',
+   'The collaborative model blended as "collaborative": als (implicit-feedback ALS, Hu et al. 2008), bpr (Bayesian personalised ranking), ease (Steck 2019; dense items × items, see ease.max_items), ensemble (the models of collaborative.ensemble, each scaled per user and weighted) or none.'),
+  ('collaborative.ensemble', 'weights', '{"als": 1, "ease": 0.5, "bpr": 0.3}', 0, 100, '["als", "bpr", "ease"]', 'rebuild',
+   'With collaborative.model = ensemble: the member models and their weights. Each member''s scores are divided by the user''s largest, then summed with these weights. Members with weight 0 are not trained.'),
   ('collaborative.half_life_days', 'number', '0', 0, 36500, NULL, 'rebuild',
    'An interaction''s strength (so its ALS confidence, BPR sampling weight and EASE weight) halves every this many days before the user''s newest event; 0 = no decay.'),
   ('model.seed', 'integer', '42', 0, 2147483647, NULL, 'rebuild',
