@@ -51,7 +51,8 @@ start() {
   fi
   local psql="$PGBIN/psql"
   "$psql" -X -q -v ON_ERROR_STOP=1 "$(admin_url)" <<'SQL' >/dev/null
-SELECT 'CREATE ROLE genre LOGIN CREATEDB' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'genre') \gexec
+SELECT 'CREATE ROLE genre LOGIN CREATEDB CREATEROLE' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'genre') \gexec
+ALTER ROLE genre CREATEROLE;
 SELECT 'CREATE DATABASE genre OWNER genre' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'genre') \gexec
 SQL
 }

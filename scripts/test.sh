@@ -10,7 +10,9 @@ scripts/dev-postgres.sh start >/dev/null
 ADMIN_URL="$(scripts/dev-postgres.sh admin-url)"
 
 psql -X -q -v ON_ERROR_STOP=1 "$ADMIN_URL" <<'SQL' >/dev/null
-SELECT 'CREATE ROLE genre_test LOGIN CREATEDB NOSUPERUSER' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'genre_test') \gexec
+SELECT 'CREATE ROLE genre_test LOGIN CREATEDB CREATEROLE NOSUPERUSER' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'genre_test') \gexec
+-- CREATEROLE: `genre install` creates GENRE's roles (genre_reader, …) as a real installer would.
+ALTER ROLE genre_test CREATEROLE;
 SELECT format('DROP DATABASE %I', datname) FROM pg_database WHERE datname LIKE 't\_%' OR datname = 'genre_template' \gexec
 CREATE DATABASE genre_template OWNER genre_test;
 SQL
@@ -19,6 +21,14 @@ swift build --build-tests
 BIN="$(swift build --show-bin-path)/genre"
 "$BIN" model fetch   # no-op when a verified copy is cached
 "$BIN" install --database-url "postgresql://genre_test@127.0.0.1:$GENRE_PG_PORT/genre_template" >/dev/null
+
+# The role tests act as each GENRE role (SET ROLE), and run a daemon logged in as a role that holds
+# nothing but genre_daemon. Roles are cluster-wide, so this is done once here, not per test database.
+psql -X -q -v ON_ERROR_STOP=1 "$ADMIN_URL" <<'SQL' >/dev/null
+GRANT genre_reader, genre_writer, genre_admin, genre_daemon TO genre_test;
+SELECT 'CREATE ROLE genre_test_daemon LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'genre_test_daemon') \gexec
+GRANT genre_daemon TO genre_test_daemon;
+SQL
 
 export GENRE_TEST_DATABASE_URL="postgresql://genre_test@127.0.0.1:$GENRE_PG_PORT/postgres"
 export GENRE_TEST_TEMPLATE=genre_template

@@ -95,41 +95,44 @@ struct TuningRunner {
         let baseline = trials.first?.value
         let best = trials.filter { $0.value != nil }.max { $0.value! < $1.value! }
         let bestParams = best.map { RecommenderTuning.json($0.parameters) }
-        try db.query("""
-            UPDATE genre.tuning_runs SET status = 'done', finished_at = now(), baseline_value = $2, best_trial = $3, best_value = $4,
-                   best_params = $5::jsonb WHERE id = $1
-            """, [Int(run.id), baseline, best?.number, best?.value, bestParams])
-        guard run.applyBest, let best, let value = best.value else { return }
-        guard value > (baseline ?? -.infinity) else {
-            try db.query("UPDATE genre.tuning_runs SET note = 'the settings in force were best; nothing applied' WHERE id = $1", [Int(run.id)])
-            return
+        // One transaction: whoever sees status 'done' also sees what was applied.
+        try db.transaction {
+            try db.query("""
+                UPDATE genre.tuning_runs SET status = 'done', finished_at = now(), baseline_value = $2, best_trial = $3, best_value = $4,
+                       best_params = $5::jsonb WHERE id = $1
+                """, [Int(run.id), baseline, best?.number, best?.value, bestParams])
+            guard run.applyBest, let best, let value = best.value else { return }
+            guard value > (baseline ?? -.infinity) else {
+                try db.query("UPDATE genre.tuning_runs SET note = 'the settings in force were best; nothing applied' WHERE id = $1", [Int(run.id)])
+                return
+            }
+            try apply(best, run: run, base: base, on: db)
         }
-        try apply(best, run: run, base: base, on: db)
+        if run.applyBest, let best, best.value ?? -.infinity > baseline ?? -.infinity {
+            logger.info("tuning run applied its best trial", metadata: ["genre.run": "\(run.id)", "genre.value": "\(best.value ?? .nan)"])
+        }
     }
 
     /// Writes the winner: default scenario → genre.set for each key in one transaction (one config version);
-    /// a named scenario → its overrides.
+    /// a named scenario → its overrides. Runs inside the caller's transaction.
     func apply(_ best: Tuner.Trial, run: Run, base: RecommenderSettings, on db: PostgresConnection) throws {
         let values = try RecommenderTuning.settingValues(best.parameters, base: base)
-        try db.transaction {
-            let previous = try db.query("SELECT coalesce(max(version), 0) FROM genre.settings_history").int(0, 0) ?? 0
-            if run.scenario == "default" {
-                for (key, json) in values.sorted(by: { $0.key < $1.key }) {
-                    try db.query("SELECT genre.set($1, $2::jsonb)", [key, json])
-                }
-                try db.query("""
-                    UPDATE genre.tuning_runs SET applied_version = nullif(current_setting('genre.settings_version', true), '')::bigint,
-                           previous_version = $2, note = 'applied as a new config version; genre.rollback_settings(previous_version) undoes it'
-                     WHERE id = $1
-                    """, [Int(run.id), previous])
-            } else {
-                let overrides = "{" + values.sorted { $0.key < $1.key }.map { "\(JSONText.quote($0.key)): \($0.value)" }.joined(separator: ", ") + "}"
-                try db.query("SELECT genre.set_scenario($1, (SELECT overrides FROM genre.scenarios WHERE name = $1) || $2::jsonb)",
-                             [run.scenario, overrides])
-                try db.query("UPDATE genre.tuning_runs SET note = 'applied to the scenario''s overrides' WHERE id = $1", [Int(run.id)])
+        let previous = try db.query("SELECT coalesce(max(version), 0) FROM genre.settings_history").int(0, 0) ?? 0
+        if run.scenario == "default" {
+            for (key, json) in values.sorted(by: { $0.key < $1.key }) {
+                try db.query("SELECT genre.set($1, $2::jsonb)", [key, json])
             }
+            try db.query("""
+                UPDATE genre.tuning_runs SET applied_version = nullif(current_setting('genre.settings_version', true), '')::bigint,
+                       previous_version = $2, note = 'applied as a new config version; genre.rollback_settings(previous_version) undoes it'
+                 WHERE id = $1
+                """, [Int(run.id), previous])
+        } else {
+            let overrides = "{" + values.sorted { $0.key < $1.key }.map { "\(JSONText.quote($0.key)): \($0.value)" }.joined(separator: ", ") + "}"
+            try db.query("SELECT genre.set_scenario($1, (SELECT overrides FROM genre.scenarios WHERE name = $1) || $2::jsonb)",
+                         [run.scenario, overrides])
+            try db.query("UPDATE genre.tuning_runs SET note = 'applied to the scenario''s overrides' WHERE id = $1", [Int(run.id)])
         }
-        logger.info("tuning run applied its best trial", metadata: ["genre.run": "\(run.id)", "genre.value": "\(best.value ?? .nan)"])
     }
 
     /// Interactions as ratings (strength under `weights`, time of the last event); the newest 20 % by time are

@@ -11,6 +11,8 @@ public struct SchemaError: Error, CustomStringConvertible, Sendable {
         case checksumMismatch
         /// The binary's own SQL resources are missing or malformed.
         case missingSQL
+        /// A role named for install does not exist and the installer may not create it.
+        case missingRole
     }
 
     public var code: Code
@@ -30,6 +32,7 @@ public struct SchemaError: Error, CustomStringConvertible, Sendable {
         case .olderThanBinary, .notInstalled: return 4
         case .checksumMismatch: return 5
         case .missingSQL: return 6
+        case .missingRole: return 7
         }
     }
 }

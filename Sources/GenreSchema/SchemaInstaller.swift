@@ -15,11 +15,25 @@ public struct SchemaInstaller {
         public var previousVersion: Int
         public var appliedMigrations: [String]
         public var currentVersion: Int
+        /// Why roles were not set up (the default names, and an installer without CREATEROLE), if so.
+        public var rolesNote: String? = nil
+    }
+
+    /// The roles holding GENRE's privilege sets (see 095-roles.sql). `explicit`: the names were given by
+    /// the user, so a missing role that cannot be created is an error rather than a note.
+    public struct Roles: Sendable, Equatable {
+        public var reader = "genre_reader"
+        public var writer = "genre_writer"
+        public var admin = "genre_admin"
+        public var daemon = "genre_daemon"
+        public var explicit = false
+        public init() {}
+        var byKind: [(kind: String, name: String)] { [("reader", reader), ("writer", writer), ("admin", admin), ("daemon", daemon)] }
     }
 
     /// Installs or upgrades. Throws `SchemaError` (newer schema, edited migration) before changing anything.
     @discardableResult
-    public func install(on connection: PostgresConnection) throws -> Outcome {
+    public func install(on connection: PostgresConnection, roles: Roles? = Roles()) throws -> Outcome {
         try connection.transaction {
             try connection.query("SELECT pg_advisory_xact_lock($1)", [Self.advisoryLockKey])
             let applied = try appliedMigrations(connection)
@@ -35,8 +49,35 @@ public struct SchemaInstaller {
             for file in catalog.functions {
                 try connection.query(file.text, context: "functions \(file.name)")
             }
-            return Outcome(previousVersion: previous, appliedMigrations: names, currentVersion: catalog.latestVersion)
+            var outcome = Outcome(previousVersion: previous, appliedMigrations: names, currentVersion: catalog.latestVersion)
+            if let roles { outcome.rolesNote = try setUp(roles, on: connection) }
+            return outcome
         }
+    }
+
+    /// Creates the roles that are missing (when the installer may), records them in genre.roles and grants
+    /// each its privileges. Returns a note instead when default-named roles are missing and cannot be
+    /// created: GENRE then works for its owner only, as before roles existed.
+    func setUp(_ roles: Roles, on connection: PostgresConnection) throws -> String? {
+        var missing: [String] = []
+        for (_, name) in roles.byKind where try connection.query("SELECT genre._ensure_role($1)", [name]).bool(0, 0) != true {
+            missing.append(name)
+        }
+        if !missing.isEmpty {
+            let user = try connection.query("SELECT current_user::text").string(0, 0) ?? "the installing role"
+            let plural = missing.count > 1
+            let message = "role\(plural ? "s" : "") \(missing.joined(separator: ", ")) do\(plural ? "" : "es") not exist and \(user) may not create roles (CREATEROLE)"
+            if roles.explicit {
+                throw SchemaError(code: .missingRole, message: "\(message): create \(plural ? "them" : "it") first, or install as a role with CREATEROLE")
+            }
+            return "\(message); no privileges granted, so only \(user) can use GENRE. Install as a role with CREATEROLE, or name existing roles with --reader-role, --writer-role, --admin-role and --daemon-role"
+        }
+        for (kind, name) in roles.byKind {
+            try connection.query("INSERT INTO genre.roles (kind, role_name) VALUES ($1, $2) ON CONFLICT (kind) DO UPDATE SET role_name = EXCLUDED.role_name, granted_at = now()",
+                                 [kind, name])
+        }
+        try connection.query("SELECT genre._apply_grants()")
+        return nil
     }
 
     /// Checks that the database holds exactly this binary's schema version (what a daemon needs to start).

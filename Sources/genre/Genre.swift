@@ -56,11 +56,23 @@ struct Install: ParsableCommand {
         abstract: "Install or upgrade the genre schema (migrations once, functions every time) under an advisory lock.",
         discussion: "Exit codes: 3 the database schema is newer than this binary, 5 a released migration was edited.")
     @OptionGroup var database: DatabaseOptions
+    @Option(help: "Role for reading lists and explanations (created NOLOGIN if missing).") var readerRole: String?
+    @Option(help: "Role for writing items and events.") var writerRole: String?
+    @Option(help: "Role for settings, scenarios, tuning and experiments.") var adminRole: String?
+    @Option(help: "Role the daemon (genre run) logs in as, or is granted to its login role.") var daemonRole: String?
+    @Flag(help: "Leave roles and grants alone (only the installing role can use GENRE).") var noRoles = false
 
     func run() throws {
         try runReportingErrors {
             let connection = try database.connect()
-            let outcome = try SchemaInstaller(catalog: try SQLCatalog.bundled()).install(on: connection)
+            var roles = SchemaInstaller.Roles()
+            roles.reader = readerRole ?? roles.reader
+            roles.writer = writerRole ?? roles.writer
+            roles.admin = adminRole ?? roles.admin
+            roles.daemon = daemonRole ?? roles.daemon
+            roles.explicit = [readerRole, writerRole, adminRole, daemonRole].contains { $0 != nil }
+            let outcome = try SchemaInstaller(catalog: try SQLCatalog.bundled()).install(on: connection, roles: noRoles ? nil : roles)
+            if let note = outcome.rolesNote { FileHandle.standardError.write(Data("warning: \(note)\n".utf8)) }
             if outcome.appliedMigrations.isEmpty {
                 print("genre schema \(outcome.currentVersion) is current; functions re-applied")
             } else {

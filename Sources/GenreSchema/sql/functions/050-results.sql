@@ -14,6 +14,17 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION genre._check_result(text) IS 'Internal: refuses any result name but the four result tables.';
 
+-- Lets the daemon role(s) fill a staging table the owner created (none when install recorded no roles).
+CREATE OR REPLACE FUNCTION genre._grant_staging(p_table text)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT role_name FROM genre.roles WHERE kind = 'daemon' LOOP
+    EXECUTE format('GRANT SELECT, INSERT ON genre.%I TO %I', p_table, r.role_name);
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION genre._grant_staging(text) IS 'Internal: grants the daemon role SELECT and INSERT on a staging partition.';
+
 -- Creates an empty table shaped like p_result for generation N; returns (table name, generation).
 CREATE OR REPLACE FUNCTION genre._prepare_generation(p_result text, OUT table_name text, OUT generation bigint)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -24,6 +35,8 @@ BEGIN
   EXECUTE format('CREATE TABLE genre.%I (LIKE genre.%I INCLUDING DEFAULTS)', table_name, p_result);
   -- The CHECK lets ATTACH PARTITION trust the rows without scanning them again.
   EXECUTE format('ALTER TABLE genre.%I ADD CONSTRAINT %I CHECK (generation = %s)', table_name, table_name || '_generation', generation);
+  -- This runs as the schema owner (see 095-roles.sql); the daemon role fills the table by COPY.
+  PERFORM genre._grant_staging(table_name);
 END $$;
 COMMENT ON FUNCTION genre._prepare_generation(text) IS
   'Internal: creates the staging partition a full rebuild COPYs into; returns its name and generation.';

@@ -1,0 +1,138 @@
+-- Least privilege. Nothing in schema genre is usable by PUBLIC; each GENRE role (genre.roles, set by
+-- `genre install`) gets what its job needs and no more:
+--   reader  read the lists and explanations; log impressions (genre.recommend(..., log_impression => true))
+--   writer  insert, update and delete items; insert and delete events (events are immutable)
+--   admin   the reader's rights, plus settings, scenarios, tuning runs, experiments and dead letters
+--   daemon  read items and events (never write them), and write everything GENRE computes
+-- Every function runs as its caller (SECURITY INVOKER) except the ones listed below, so table privileges
+-- decide what a role can do even through functions.
+
+-- Functions are executable by PUBLIC when created; nothing of GENRE's is meant for PUBLIC.
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA genre FROM PUBLIC;
+
+-- SECURITY DEFINER, and why each:
+-- * The item and event triggers queue GENRE's own work (work_queue, embeddings to forget, interactions to
+--   adjust). A writer must be able to insert an item or an event without rights on those tables, or a
+--   writer could fake or drop the daemon's work.
+ALTER FUNCTION genre._items_touch() SECURITY DEFINER;
+ALTER FUNCTION genre._items_enqueue_changed() SECURITY DEFINER;
+ALTER FUNCTION genre._items_forget() SECURITY DEFINER;
+ALTER FUNCTION genre._events_validate() SECURITY DEFINER;
+ALTER FUNCTION genre._events_immutable() SECURITY DEFINER;
+ALTER FUNCTION genre._events_enqueue() SECURITY DEFINER;
+ALTER FUNCTION genre._events_forget() SECURITY DEFINER;
+ALTER FUNCTION genre._events_enqueue_texts() SECURITY DEFINER;
+ALTER FUNCTION genre._events_forget_texts() SECURITY DEFINER;
+-- * Queueing work (genre._enqueue) upserts one (queue, key) wake-up for the daemon on a checked queue name.
+--   The triggers above and the admin's genre.tune and genre.retry_dead_letter queue work this way, so no
+--   role but the daemon needs rights on genre.work_queue itself.
+ALTER FUNCTION genre._enqueue(text, text[]) SECURITY DEFINER;
+-- * Swapping a result set creates, attaches, detaches and drops partitions, which PostgreSQL allows only
+--   to the owner of the partitioned table. These three take no identifiers from the caller (the result
+--   name is checked against the four result tables, the rest is generated) and are executable by the
+--   daemon role alone; the staging table is handed to the daemon role for its COPY.
+ALTER FUNCTION genre._prepare_generation(text) SECURITY DEFINER;
+ALTER FUNCTION genre._publish_generation(text, bigint, timestamptz, text[], bigint[]) SECURITY DEFINER;
+ALTER FUNCTION genre._drop_abandoned_generations() SECURITY DEFINER;
+
+-- Grants each role in genre.roles its privileges, after taking back whatever it held in schema genre (so
+-- a privilege dropped from this file is revoked by the next install). Called by `genre install`.
+CREATE OR REPLACE FUNCTION genre._apply_grants()
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  r record;
+  v_definers text[] := ARRAY['genre._prepare_generation(text)',
+                             'genre._publish_generation(text, bigint, timestamptz, text[], bigint[])',
+                             'genre._drop_abandoned_generations()'];
+  v_reader_functions text[] := ARRAY['genre.recommend(text, integer, text[], text, text, boolean)',
+                                     'genre.similar_items(text, integer)', 'genre.explain(text, text)',
+                                     'genre.intra_list_diversity(text, integer)', 'genre.get(text)',
+                                     'genre.render_item_text(genre.items, text)', 'genre.status()'];
+  v_admin_functions text[] := ARRAY['genre.set(text, boolean)', 'genre.set(text, double precision)',
+                                    'genre.set(text, jsonb)', 'genre.set(text, text)', 'genre.reset(text)',
+                                    'genre.set_scenario(text, jsonb, text)', 'genre.drop_scenario(text)',
+                                    'genre.diff_settings(bigint, bigint)', 'genre.rollback_settings(bigint)',
+                                    'genre.tune(text, text, integer, text, jsonb, boolean, bigint)',
+                                    'genre.create_experiment(text, jsonb, text, text, boolean, integer, double precision)',
+                                    'genre.stop_experiment(text, text)', 'genre.retry_dead_letter(bigint)'];
+  v_results text[] := ARRAY['recommendations', 'item_neighbors', 'popular_items', 'item_factors',
+                            'collaborative_models', 'result_generations', 'model_builds', 'interactions',
+                            'item_embeddings', 'event_text_embeddings', 'watermarks', 'workers'];
+  v_config text[] := ARRAY['settings', 'settings_history', 'scenarios', 'tuning_runs', 'tuning_trials',
+                           'experiments', 'experiment_variants'];
+  f text;
+  t text;
+BEGIN
+  EXECUTE 'REVOKE ALL ON ALL FUNCTIONS IN SCHEMA genre FROM PUBLIC';
+  FOR r IN SELECT kind, role_name FROM genre.roles LOOP
+    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA genre FROM %I', r.role_name);
+    EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA genre FROM %I', r.role_name);
+    EXECUTE format('REVOKE ALL ON ALL FUNCTIONS IN SCHEMA genre FROM %I', r.role_name);
+    EXECUTE format('GRANT USAGE ON SCHEMA genre TO %I', r.role_name);
+    -- Internal helpers run as the caller, so they give nothing the caller's table rights do not.
+    FOR f IN SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+              WHERE n.nspname = 'genre' AND p.proname LIKE '\_%' AND NOT p.prosecdef LOOP
+      EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f, r.role_name);
+    END LOOP;
+    -- Everyone may read the catalogue of settings and what is in force.
+    EXECUTE format('GRANT SELECT ON genre.setting_definitions, genre.settings, genre.current_settings, genre.scenarios, genre.schema_migrations TO %I', r.role_name);
+
+    IF r.kind IN ('reader', 'admin') THEN
+      FOREACH f IN ARRAY v_reader_functions LOOP EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f, r.role_name); END LOOP;
+      EXECUTE format('GRANT SELECT ON genre.recommendations, genre.item_neighbors, genre.popular_items, genre.items, genre.events, genre.interactions, genre.item_embeddings, genre.event_text_embeddings, genre.model_builds, genre.result_generations, genre.experiments, genre.experiment_variants, genre.experiment_results TO %I', r.role_name);
+      EXECUTE format('GRANT INSERT ON genre.impressions TO %I', r.role_name);
+      EXECUTE format('GRANT USAGE ON SEQUENCE genre.impressions_id_seq TO %I', r.role_name);
+    END IF;
+    IF r.kind = 'writer' THEN
+      EXECUTE format('GRANT EXECUTE ON FUNCTION genre.get(text), genre.render_item_text(genre.items, text) TO %I', r.role_name);
+      EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON genre.items TO %I', r.role_name);
+      EXECUTE format('GRANT SELECT, INSERT, DELETE ON genre.events TO %I', r.role_name);
+      EXECUTE format('GRANT USAGE ON SEQUENCE genre.events_id_seq TO %I', r.role_name);
+    END IF;
+    IF r.kind = 'admin' THEN
+      FOREACH f IN ARRAY v_admin_functions LOOP EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f, r.role_name); END LOOP;
+      FOREACH t IN ARRAY v_config LOOP EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON genre.%I TO %I', t, r.role_name); END LOOP;
+      -- Queueing a tuning run or a retried dead letter (through genre._enqueue); seeing the backlog.
+      EXECUTE format('GRANT EXECUTE ON FUNCTION genre._enqueue(text, text[]) TO %I', r.role_name);
+      EXECUTE format('GRANT SELECT ON genre.work_queue TO %I', r.role_name);
+      EXECUTE format('GRANT SELECT, DELETE ON genre.dead_letters TO %I', r.role_name);
+      -- genre.drop_scenario deletes the dropped scenario's stored lists (derived rows the daemon rebuilds).
+      EXECUTE format('GRANT DELETE ON genre.recommendations TO %I', r.role_name);
+      EXECUTE format('GRANT SELECT ON genre.impressions, genre.workers, genre.watermarks TO %I', r.role_name);
+      EXECUTE format('GRANT USAGE ON ALL SEQUENCES IN SCHEMA genre TO %I', r.role_name);
+    END IF;
+    IF r.kind = 'daemon' THEN
+      EXECUTE format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA genre TO %I', r.role_name);
+      -- Business data: read only.
+      EXECUTE format('GRANT SELECT ON genre.items, genre.events TO %I', r.role_name);
+      FOREACH t IN ARRAY v_results || v_config || ARRAY['work_queue', 'dead_letters', 'impressions'] LOOP
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON genre.%I TO %I', t, r.role_name);
+      END LOOP;
+      EXECUTE format('GRANT SELECT ON genre.experiment_results TO %I', r.role_name);
+      EXECUTE format('GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA genre TO %I', r.role_name);
+    ELSE
+      FOREACH f IN ARRAY v_definers LOOP EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM %I', f, r.role_name); END LOOP;
+    END IF;
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION genre._apply_grants() IS
+  'Internal: revokes everything PUBLIC and GENRE''s roles hold in schema genre, then grants each role in genre.roles what its kind needs (see the comment at the top of 095-roles.sql). Run by genre install.';
+
+-- Creates role p_name (NOLOGIN: people and services log in as their own roles and are granted this one)
+-- unless it exists; returns false when it does not exist and the installing role may not create roles.
+-- Two installs in different databases may race to create the same (cluster-wide) role: the loser sees
+-- the winner's.
+CREATE OR REPLACE FUNCTION genre._ensure_role(p_name text)
+RETURNS boolean LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_name) THEN RETURN true; END IF;
+  IF NOT (SELECT rolcreaterole OR rolsuper FROM pg_roles WHERE rolname = current_user) THEN RETURN false; END IF;
+  BEGIN
+    EXECUTE format('CREATE ROLE %I NOLOGIN', p_name);
+  EXCEPTION WHEN duplicate_object OR unique_violation THEN
+    NULL;
+  END;
+  RETURN true;
+END $$;
+COMMENT ON FUNCTION genre._ensure_role(text) IS
+  'Internal: creates a NOLOGIN role unless it exists; false when it is missing and the installer lacks CREATEROLE.';

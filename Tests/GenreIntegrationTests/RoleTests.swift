@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+@testable import GenrePostgres
+
+/// Least privilege: each GENRE role does its job and nothing more. The test role is a member of all four
+/// (scripts/test.sh), so a session can act as one with SET ROLE; a refusal must be PostgreSQL's own
+/// "permission denied", never a half-done change.
+@Suite("roles", .enabled(if: TestDatabase.enabled), .serialized)
+struct RoleTests {
+    /// A seeded database with one build behind it (so there are lists to read), and a connection per role.
+    static func prepared() throws -> (TestDatabase, owner: PostgresConnection) {
+        let db = try TestDatabase.create()
+        let c = try db.connect()
+        try seedTwoClusters(c, users: 12)
+        try c.query("SELECT genre.set('daemon.poll_interval_seconds', 0.2), genre.set('embedding.enabled', false)")
+        let daemon = TestDaemon.start(db)
+        try eventually("the first build", timeout: 30) { try c.count("SELECT count(*) FROM genre.recommendations") > 0 }
+        try daemon.stop()
+        return (db, c)
+    }
+
+    static func acting(as role: String, in db: TestDatabase) throws -> PostgresConnection {
+        let c = try db.connect()
+        try c.query("SET ROLE \(role)")
+        return c
+    }
+
+    func expectDenied(_ c: PostgresConnection, _ sql: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let failure = c.failure(sql)
+        #expect(failure?.message.contains("permission denied") == true, "\(sql): \(failure?.message ?? "succeeded")",
+                sourceLocation: sourceLocation)
+    }
+
+    func expectAllowed(_ c: PostgresConnection, _ sql: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let failure = c.failure(sql)
+        #expect(failure == nil, "\(sql): \(failure?.message ?? "")", sourceLocation: sourceLocation)
+    }
+
+    /// What every role is refused: the daemon's internals, and writing what GENRE computes.
+    func expectNoInternals(_ c: PostgresConnection, except allowed: Set<String> = [], sourceLocation: SourceLocation = #_sourceLocation) {
+        for sql in ["SELECT * FROM genre._prepare_generation('recommendations')", "SELECT genre._drop_abandoned_generations()",
+                    "SELECT genre._publish_generation('recommendations', 99, NULL)",
+                    "DELETE FROM genre.recommendations", "UPDATE genre.item_neighbors SET score = 0",
+                    "INSERT INTO genre.work_queue (queue, work_key) VALUES ('users', 'x')", "DELETE FROM genre.interactions",
+                    "UPDATE genre.roles SET role_name = 'postgres'", "DROP TABLE genre.items", "TRUNCATE genre.events"]
+            where !allowed.contains(sql) {
+            let failure = c.failure(sql)
+            let refused = failure.map { $0.message.contains("permission denied") || $0.message.contains("must be owner") } ?? false
+            #expect(refused, "\(sql): \(failure?.message ?? "succeeded")", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test("genre install created the four roles (NOLOGIN) and recorded them")
+    func installCreatedTheRoles() throws {
+        let db = try TestDatabase.create()
+        let c = try db.connect()
+        #expect(try c.scalar("SELECT string_agg(kind || '=' || role_name, ',' ORDER BY kind) FROM genre.roles")
+                == "admin=genre_admin,daemon=genre_daemon,reader=genre_reader,writer=genre_writer")
+        #expect(try c.count("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'genre\\_%' AND rolname IN (SELECT role_name FROM genre.roles) AND NOT rolcanlogin") == 4)
+        // Nothing for PUBLIC: no function of GENRE's is executable by a role outside GENRE's.
+        #expect(try c.count("""
+            SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+             WHERE n.nspname = 'genre' AND has_function_privilege('public', p.oid, 'EXECUTE')
+            """) == 0)
+        // A role without CREATEROLE cannot create roles through the installer's helper.
+        try c.query("SET ROLE genre_admin")
+        #expect(try c.scalar("SELECT genre._ensure_role('genre_never_created')") == "f")
+    }
+
+    @Test("reader: recommend, similar items, explain, log impressions; nothing else")
+    func reader() throws {
+        let (db, owner) = try Self.prepared()
+        let c = try Self.acting(as: "genre_reader", in: db)
+        #expect(try c.count("SELECT count(*) FROM genre.recommend('u1', 5)") == 5)
+        #expect(try c.count("SELECT count(*) FROM genre.recommend('nobody-yet', 3)") == 3, "a cold user gets popular items")
+        #expect(try c.count("SELECT count(*) FROM genre.similar_items('a1', 3)") == 3)
+        #expect(try c.count("SELECT count(*) FROM genre.explain('u1', 'a2')") >= 1)
+        expectAllowed(c, "SELECT genre.intra_list_diversity('u1', 5)")
+        expectAllowed(c, "SELECT * FROM genre.recommendations LIMIT 1")
+        expectAllowed(c, "SELECT * FROM genre.current_settings")
+        try owner.query("SELECT genre.create_experiment('blend', '{\"a\": {\"share\": 0.5}, \"b\": {\"share\": 0.5, \"overrides\": {\"diversity.lambda\": 0.5}}}')")
+        expectAllowed(c, "SELECT * FROM genre.recommend('u1', 3, log_impression => true)")
+        #expect(try owner.count("SELECT count(*) FROM genre.impressions WHERE user_id = 'u1'") == 3)
+
+        let settingsBefore = try owner.count("SELECT count(*) FROM genre.settings_history")
+        expectDenied(c, "INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('u1', 'a1', 'view')")
+        expectDenied(c, "INSERT INTO genre.items (item_id, title) VALUES ('x', 'x')")
+        expectDenied(c, "SELECT genre.set('diversity.lambda', 0.5)")
+        expectDenied(c, "SELECT genre.set_scenario('email', '{}')")
+        expectDenied(c, "SELECT genre.tune()")
+        expectDenied(c, "SELECT genre.rollback_settings(0)")
+        expectDenied(c, "SELECT * FROM genre.roles")
+        expectNoInternals(c)
+        #expect(try owner.count("SELECT count(*) FROM genre.settings_history") == settingsBefore, "nothing the reader tried was stored")
+    }
+
+    @Test("writer: items and events in, their triggers queue the daemon's work; no settings, no lists, no queues")
+    func writer() throws {
+        let (db, owner) = try Self.prepared()
+        let c = try Self.acting(as: "genre_writer", in: db)
+        expectAllowed(c, "INSERT INTO genre.items (item_id, title, category) VALUES ('new-film', 'A brand new film', 'a')")
+        expectAllowed(c, "UPDATE genre.items SET description = 'Now with a description' WHERE item_id = 'new-film'")
+        expectAllowed(c, "INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('w1', 'new-film', 'like')")
+        expectAllowed(c, "INSERT INTO genre.events (user_id, event_type, text) VALUES ('w1', 'search', 'space films')")
+        expectAllowed(c, "DELETE FROM genre.events WHERE user_id = 'w1' AND event_type = 'search'")
+        expectAllowed(c, "DELETE FROM genre.items WHERE item_id = 'new-film'")
+        // The triggers ran with GENRE's rights and queued the user for the daemon.
+        #expect(try owner.count("SELECT count(*) FROM genre.work_queue WHERE queue = 'users' AND work_key = 'w1'") == 1)
+        expectDenied(c, "UPDATE genre.events SET weight = 9")
+
+        expectDenied(c, "SELECT * FROM genre.recommend('u1', 5)")
+        expectDenied(c, "SELECT * FROM genre.recommendations")
+        expectDenied(c, "SELECT genre.set('diversity.lambda', 0.5)")
+        expectDenied(c, "INSERT INTO genre.settings (key, value) VALUES ('diversity.lambda', '0.5')")
+        expectDenied(c, "SELECT genre.create_experiment('x', '[]')")
+        expectNoInternals(c)
+    }
+
+    @Test("admin: settings, scenarios, tuning, experiments, dead letters; no items or events, no internals")
+    func admin() throws {
+        let (db, owner) = try Self.prepared()
+        let c = try Self.acting(as: "genre_admin", in: db)
+        expectAllowed(c, "SELECT genre.set('diversity.lambda', 0.8)")
+        expectAllowed(c, "SELECT genre.reset('diversity.lambda')")
+        expectAllowed(c, "SELECT genre.set_scenario('email', '{\"blend.weights\": {\"popularity\": 1}}')")
+        expectAllowed(c, "SELECT genre.drop_scenario('email')")
+        expectAllowed(c, "SELECT genre.tune(trials => 3)")
+        expectAllowed(c, "SELECT * FROM genre.diff_settings(0, 1)")
+        expectAllowed(c, "SELECT genre.create_experiment('lambda', '{\"a\": {\"share\": 0.5}, \"b\": {\"share\": 0.5, \"overrides\": {\"diversity.lambda\": 0.5}}}')")
+        expectAllowed(c, "SELECT genre.stop_experiment('lambda')")
+        expectAllowed(c, "SELECT * FROM genre.experiment_results")
+        expectAllowed(c, "SELECT * FROM genre.recommend('u1', 3)")
+        #expect(try owner.scalar("SELECT changed_by FROM genre.settings_history WHERE key = 'diversity.lambda' ORDER BY id LIMIT 1") == "genre_admin",
+                "history names the role that changed the setting")
+
+        expectDenied(c, "INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('u1', 'a1', 'view')")
+        expectDenied(c, "UPDATE genre.items SET title = 'x'")
+        expectDenied(c, "DELETE FROM genre.setting_definitions")
+        expectDenied(c, "UPDATE genre.work_queue SET attempts = 0")
+        // genre.drop_scenario removes the scenario's lists, so the admin may delete stored lists (derived rows).
+        expectNoInternals(c, except: ["DELETE FROM genre.recommendations"])
+    }
+
+    @Test("daemon: a daemon logged in as a role holding only genre_daemon builds, serves and refreshes; it cannot touch items or events")
+    func daemon() throws {
+        let db = try TestDatabase.create()
+        let owner = try db.connect()
+        try seedTwoClusters(owner, users: 12)
+        try owner.query("SELECT genre.set('daemon.poll_interval_seconds', 0.2), genre.set('embedding.enabled', false)")
+        let url = db.url.replacingOccurrences(of: "genre_test@", with: "genre_test_daemon@")
+        #expect(url != db.url)
+        let asDaemon = TestDatabase(name: db.name, url: url)
+        let daemon = TestDaemon.start(asDaemon)
+        defer { try? daemon.stop() }
+        try eventually("a build by the daemon role", timeout: 30) { try owner.count("SELECT count(*) FROM genre.recommendations") > 0 }
+        #expect(try owner.count("SELECT count(*) FROM genre.model_builds WHERE worker_id IS NOT NULL") >= 1)
+        try owner.query("INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('late', 'b3', 'like')")
+        try eventually("the daemon role to refresh a new user") {
+            try owner.count("SELECT count(*) FROM genre.recommendations WHERE user_id = 'late'") > 0
+        }
+        #expect(try owner.count("SELECT count(*) FROM genre.dead_letters") == 0)
+
+        let c = try PostgresConnection(url: url)
+        expectDenied(c, "INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('u1', 'a1', 'view')")
+        expectDenied(c, "UPDATE genre.items SET title = 'x'")
+        expectDenied(c, "DELETE FROM genre.items")
+        expectDenied(c, "DELETE FROM genre.events")
+        expectDenied(c, "DELETE FROM genre.setting_definitions")
+        let dropped = c.failure("DROP TABLE genre.items")
+        #expect(dropped?.message.contains("must be owner") == true, "\(dropped?.message ?? "succeeded")")
+    }
+}
