@@ -10,9 +10,23 @@ struct ExperimentTests {
         ("SELECT genre.create_experiment('x', '{\"a\": {\"share\": 0.5}, \"b\": {\"share\": 0.5}}', scenario => 'nowhere')", "unknown scenario"),
         ("SELECT genre.create_experiment('X Y', '{\"a\": {\"share\": 0.5}, \"b\": {\"share\": 0.5}}')", "lower-case"),
         ("SELECT genre.create_experiment('x', '{\"a\": {\"share\": 0.5}, \"b\": {\"share\": 0.5, \"overrides\": {\"als.factors\": 8}}}')", "cannot be overridden per scenario"),
-        ("SELECT genre.create_experiment('x', '{\"a\": {\"share\": 0.5}, \"b\": {\"share\": 0.5}}', policy => 'greedy')", "experiments_policy_check"),
+        ("SELECT genre.create_experiment('x', '{\"a\": {\"share\": 0.5}, \"b\": {\"share\": 0.5}}', policy => 'greedy')", "policy must be fixed or thompson, got 'greedy'"),
         ("SELECT genre.stop_experiment('nope')", "no experiment"),
     ]
+
+    @Test("a taken name or a scenario with a running experiment is refused by name, not by a constraint")
+    func conflicts() throws {
+        let db = try TestDatabase.create()
+        let c = try db.connect()
+        let variants = "{\"a\": {\"share\": 0.5}, \"b\": {\"share\": 0.5}}"
+        try c.query("SELECT genre.create_experiment('first', $1::jsonb)", [variants])
+        #expect(c.failure("SELECT genre.create_experiment('second', $1::jsonb)", [variants])?.message
+                .contains("experiment 'first' is already running on scenario 'default'; stop it first") == true)
+        try c.query("SELECT genre.stop_experiment('first')")
+        #expect(c.failure("SELECT genre.create_experiment('first', $1::jsonb)", [variants])?.message
+                .contains("an experiment named 'first' already exists") == true)
+        try c.query("SELECT genre.create_experiment('second', $1::jsonb)", [variants])
+    }
 
     @Test("bad experiments are refused with a message naming the problem", arguments: badCalls)
     func refused(call: String, message: String) throws {

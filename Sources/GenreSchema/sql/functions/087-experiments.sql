@@ -19,9 +19,22 @@ BEGIN
     RAISE EXCEPTION 'genre.create_experiment: unknown scenario %', coalesce(quote_literal(create_experiment.scenario), 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  IF create_experiment.policy IS NULL OR create_experiment.policy NOT IN ('fixed', 'thompson') THEN
+    RAISE EXCEPTION 'genre.create_experiment: policy must be fixed or thompson, got %', coalesce(quote_literal(left(create_experiment.policy, 100)), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   IF variants IS NULL OR jsonb_typeof(variants) <> 'object' OR (SELECT count(*) FROM jsonb_object_keys(variants)) < 2 THEN
     RAISE EXCEPTION 'genre.create_experiment: variants must be an object of at least two variants: {"control": {"share": 0.5}, "b": {"share": 0.5, "overrides": {...}}}'
       USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF EXISTS (SELECT 1 FROM genre.experiments e WHERE e.name = create_experiment.name) THEN
+    RAISE EXCEPTION 'genre.create_experiment: an experiment named % already exists (names are kept for its results); choose another name',
+      quote_literal(create_experiment.name) USING ERRCODE = 'duplicate_object';
+  END IF;
+  IF EXISTS (SELECT 1 FROM genre.experiments e WHERE e.scenario = create_experiment.scenario AND e.status = 'running') THEN
+    RAISE EXCEPTION 'genre.create_experiment: experiment % is already running on scenario %; stop it first with genre.stop_experiment',
+      (SELECT quote_literal(e.name) FROM genre.experiments e WHERE e.scenario = create_experiment.scenario AND e.status = 'running'),
+      quote_literal(create_experiment.scenario) USING ERRCODE = 'object_in_use';
   END IF;
   INSERT INTO genre.experiments (name, scenario, policy, auto_promote, min_impressions, promote_probability)
   VALUES (create_experiment.name, create_experiment.scenario, create_experiment.policy, coalesce(create_experiment.auto_promote, false),
