@@ -40,6 +40,13 @@ public final class PostgresConnection {
     @discardableResult
     public func query(_ sql: String, _ parameters: [(any PostgresBindable)?] = [], context: String? = nil) throws -> QueryResult {
         let texts = parameters.map { $0?.postgresText }
+        // libpq takes C strings: a NUL would silently cut the value short. PostgreSQL text cannot hold
+        // U+0000 anyway, so refuse it by name instead of storing half a value.
+        if let position = texts.firstIndex(where: { $0?.utf8.contains(0) == true }) {
+            throw PostgresError(kind: .query, sqlState: "22021",
+                                message: "parameter $\(position + 1) contains a NUL character (U+0000), which PostgreSQL text cannot store",
+                                context: context ?? Self.summary(of: sql))
+        }
         let result: OpaquePointer? = withCStringArray(texts) { values in
             if parameters.isEmpty {
                 return PQexec(handle, sql)

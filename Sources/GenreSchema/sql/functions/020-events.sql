@@ -12,12 +12,28 @@ COMMENT ON FUNCTION genre._setting(text) IS 'Internal: effective value of a sett
 CREATE OR REPLACE FUNCTION genre._items_touch()
 RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+  -- The table's CHECKs stay as the backstop; these say what is wrong in words.
+  IF NEW.item_id IS NULL OR btrim(NEW.item_id) = '' THEN
+    RAISE EXCEPTION 'genre.items: item_id must not be empty' USING ERRCODE = 'check_violation';
+  END IF;
+  IF length(NEW.item_id) > 256 THEN
+    RAISE EXCEPTION 'genre.items: item_id is % characters long; at most 256 (item %…)', length(NEW.item_id), left(NEW.item_id, 40)
+      USING ERRCODE = 'check_violation';
+  END IF;
+  IF NEW.item_id ~ '[[:cntrl:]]' THEN
+    RAISE EXCEPTION 'genre.items: item_id % contains control characters (tabs, newlines, …)', quote_literal(left(NEW.item_id, 60))
+      USING ERRCODE = 'check_violation';
+  END IF;
+  IF NEW.attributes IS NOT NULL AND jsonb_typeof(NEW.attributes) <> 'object' THEN
+    RAISE EXCEPTION 'genre.items: attributes of item % must be a JSON object, got a JSON %', quote_literal(left(NEW.item_id, 60)),
+      jsonb_typeof(NEW.attributes) USING ERRCODE = 'check_violation';
+  END IF;
   NEW.updated_at := now();
   IF NEW.tags IS NULL THEN NEW.tags := '{}'; END IF;
   IF NEW.attributes IS NULL THEN NEW.attributes := '{}'; END IF;
   RETURN NEW;
 END $$;
-COMMENT ON FUNCTION genre._items_touch() IS 'Internal trigger: keeps genre.items.updated_at current and NULL tags/attributes empty.';
+COMMENT ON FUNCTION genre._items_touch() IS 'Internal trigger: refuses empty, overlong or control-character item ids and non-object attributes with a message naming the item; keeps updated_at current and NULL tags/attributes empty.';
 CREATE OR REPLACE TRIGGER items_touch BEFORE INSERT OR UPDATE ON genre.items
   FOR EACH ROW EXECUTE FUNCTION genre._items_touch();
 
