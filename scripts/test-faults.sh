@@ -1,11 +1,25 @@
 #!/usr/bin/env bash
-# The fault suite (`make test-faults`, also run by `make test`): while a producer inserts and deletes
-# events and edits item descriptions, two daemons (with the language model embedding items) run side by side, get SIGKILLed again and again and restarted, and PostgreSQL itself
-# is restarted under them. Then SQL checks that every event is reflected exactly once, every user has
-# fresh recommendations that exclude what they already saw, no claim is stuck and nothing was dead-lettered.
-# Bounded: about 60-90 s.
+# The fault suite (`make test-faults`, also run by `make test`): while a producer inserts 20,000 items and
+# 200,000 events, edits item descriptions, deletes events and deletes items that have events, three daemons
+# (language model embedding every item) run side by side, get SIGKILLed again and again and restarted, and
+# PostgreSQL itself is restarted under them twice. Then SQL checks that every event is reflected exactly
+# once, every user has fresh recommendations that exclude what they already saw, every item has exactly one
+# vector of its current text, no content was embedded twice, no claim is stuck and nothing was dead-lettered.
+# The scale is set by FAULT_ITEMS, FAULT_EVENTS, FAULT_USERS and FAULT_DAEMONS (e.g. FAULT_ITEMS=400
+# FAULT_EVENTS=20000 FAULT_DAEMONS=2 for a one-minute run). Bounded: the catch-up after the producer has
+# FAULT_CATCH_UP_SECONDS (default 600), the whole run well under 15 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+ITEMS="${FAULT_ITEMS:-20000}"
+EVENTS="${FAULT_EVENTS:-200000}"
+USERS="${FAULT_USERS:-5000}"
+DAEMONS="${FAULT_DAEMONS:-3}"
+CATCH_UP="${FAULT_CATCH_UP_SECONDS:-600}"
+BATCHES=200
+ITEMS_PER_BATCH=$(( (ITEMS + BATCHES - 1) / BATCHES ))
+EVENTS_PER_BATCH=$(( EVENTS / BATCHES ))
+STARTED=$(date +%s)
 
 export GENRE_PG_DIR="${GENRE_PG_DIR:-$PWD/.genre/pg-test}" GENRE_PG_PORT="${GENRE_PG_PORT:-54330}"
 scripts/dev-postgres.sh start >/dev/null
@@ -22,33 +36,46 @@ DROP DATABASE IF EXISTS faults;
 CREATE DATABASE faults OWNER genre_test;
 SQL
 URL="postgresql://genre_test@127.0.0.1:$GENRE_PG_PORT/faults"
-"$BIN" install --database-url "$URL" >/dev/null
+"$BIN" install --database-url "$URL" >/dev/null 2>&1
 q() { psql -X -qtA -v ON_ERROR_STOP=1 "$URL" -c "$1"; }
-q "INSERT INTO genre.items (item_id, title, category) SELECT 'i' || g, 'Item ' || g, 'c' || (g % 7) FROM generate_series(1, 400) g" >/dev/null
-q "SELECT genre.set('model.rebuild_after_events', 3000), genre.set('daemon.poll_interval_seconds', 0.5), genre.set('queue.lease_seconds', 3)" >/dev/null
+# The producer's record of description edits, to bound how often each item may have been embedded.
+q "CREATE TABLE public.fault_edits (item_id text NOT NULL)"
+q "SELECT genre.set('model.rebuild_after_events', $(( EVENTS / 4 > 3000 ? EVENTS / 4 : 3000 ))), genre.set('daemon.poll_interval_seconds', 0.5), genre.set('queue.lease_seconds', 3)" >/dev/null
 
 declare -a PIDS=()
 # Whatever happens, leave no daemon behind (a failed run must not block the next one).
 trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done' EXIT
 start_daemon() { GENRE_LOG_LEVEL=info "$BIN" run --database-url "$URL" </dev/null >>"$LOG" 2>&1 & PIDS[$1]=$!; }
-start_daemon 0
-start_daemon 1
+for d in $(seq 0 $((DAEMONS - 1))); do start_daemon "$d"; done
 
-# Producer: 100 batches of 200 events from 300 users, with deletes mixed in; retried while the server restarts.
+# Runs one statement, retrying while the server is restarting.
+retry() { until psql -X -q "$URL" -c "$1" >/dev/null 2>&1; do sleep 0.2; done; }
+
+# Producer: 200 batches, each adding items and events from USERS users on the items so far; description
+# edits, event deletes and deletes of items with events mixed in.
 producer() {
-  local batch
-  for batch in $(seq 1 100); do
-    until psql -X -q "$URL" -c "INSERT INTO genre.events (user_id, item_id, event_type)
-        SELECT 'u' || (random() * 299)::int, 'i' || (1 + (random() * 399)::int),
+  local batch first last
+  for batch in $(seq 1 $BATCHES); do
+    first=$(( (batch - 1) * ITEMS_PER_BATCH + 1 )); last=$(( batch * ITEMS_PER_BATCH > ITEMS ? ITEMS : batch * ITEMS_PER_BATCH ))
+    if [ "$first" -le "$last" ]; then
+      retry "INSERT INTO genre.items (item_id, title, category) SELECT 'i' || g, 'Item ' || g || ' about ' ||
+               (ARRAY['space', 'baking', 'jazz', 'gardens', 'chess', 'sailing', 'poetry'])[1 + g % 7], 'c' || (g % 7)
+               FROM generate_series($first, $last) g ON CONFLICT (item_id) DO NOTHING"
+    fi
+    retry "INSERT INTO genre.events (user_id, item_id, event_type)
+        SELECT 'u' || (random() * ($USERS - 1))::int, 'i' || (1 + (random() * ($last - 1))::int),
                (ARRAY['view', 'click', 'like', 'purchase', 'dislike'])[1 + (random() * 4)::int]
-          FROM generate_series(1, 200)" >/dev/null 2>&1; do sleep 0.2; done
-    if [ $((batch % 25)) -eq 0 ]; then
-      until psql -X -q "$URL" -c "UPDATE genre.items SET description = 'Edited in batch $batch' WHERE item_id IN (SELECT item_id FROM genre.items ORDER BY random() LIMIT 20)" >/dev/null 2>&1; do sleep 0.2; done
-    fi
+          FROM generate_series(1, $EVENTS_PER_BATCH)"
     if [ $((batch % 10)) -eq 0 ]; then
-      until psql -X -q "$URL" -c "DELETE FROM genre.events WHERE id IN (SELECT id FROM genre.events ORDER BY random() LIMIT 50)" >/dev/null 2>&1; do sleep 0.2; done
+      retry "WITH edited AS (UPDATE genre.items SET description = 'Edited in batch $batch'
+                WHERE item_id IN (SELECT item_id FROM genre.items ORDER BY random() LIMIT 50) RETURNING item_id)
+             INSERT INTO public.fault_edits SELECT item_id FROM edited"
+      retry "DELETE FROM genre.events WHERE id IN (SELECT id FROM genre.events ORDER BY random() LIMIT $(( EVENTS_PER_BATCH / 4 )))"
     fi
-    sleep 0.15
+    if [ $((batch % 40)) -eq 0 ]; then
+      retry "DELETE FROM genre.items WHERE item_id IN (SELECT item_id FROM genre.events WHERE item_id IS NOT NULL ORDER BY random() LIMIT 10)"
+    fi
+    sleep 0.1
   done
 }
 producer &
@@ -58,24 +85,26 @@ kills=0
 restarted_pg=0
 while kill -0 "$PRODUCER" 2>/dev/null; do
   sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 1 + (r % 200) / 100 }')"
-  victim=$((RANDOM % 2))
+  victim=$((RANDOM % DAEMONS))
   kill -9 "${PIDS[$victim]}" 2>/dev/null || true
   wait "${PIDS[$victim]}" 2>/dev/null || true
   kills=$((kills + 1))
   start_daemon "$victim"
-  if [ "$kills" -eq 4 ] && [ "$restarted_pg" -eq 0 ]; then
+  if { [ "$kills" -eq 4 ] || [ "$kills" -eq 20 ]; } && [ "$restarted_pg" -lt 2 ]; then
     scripts/dev-postgres.sh restart >/dev/null
-    restarted_pg=1
+    restarted_pg=$((restarted_pg + 1))
   fi
 done
 wait "$PRODUCER"
+PRODUCED=$(date +%s)
 
-# Let the survivors catch up by themselves (at most 120 s).
-for _ in $(seq 1 240); do
+# Let the survivors catch up by themselves (at most CATCH_UP seconds).
+for _ in $(seq 1 $((CATCH_UP * 2))); do
   idle=$(q "SELECT events_pending = 0 AND users_queued = 0 AND items_to_embed = 0 FROM genre.status()" 2>/dev/null || echo f)
   [ "$idle" = "t" ] && break
   sleep 0.5
 done
+CAUGHT_UP=$(date +%s)
 
 passed=0; failed=0
 check() {  # check NAME SQL-returning-true
@@ -85,8 +114,8 @@ check() {  # check NAME SQL-returning-true
 }
 alive() { local n=0; for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && n=$((n + 1)); done; echo "$n"; }
 
-echo "fault suite: $kills SIGKILLs, $restarted_pg PostgreSQL restart(s), $(q 'SELECT count(*) FROM genre.events') events left after deletes"
-check "both daemons survived the PostgreSQL restart" "SELECT $(alive) = 2"
+echo "fault suite: $DAEMONS daemons, $kills SIGKILLs, $restarted_pg PostgreSQL restart(s); $(q 'SELECT count(*) FROM genre.items') items and $(q 'SELECT count(*) FROM genre.events') events left after deletes; producer $((PRODUCED - STARTED)) s, catch-up $((CAUGHT_UP - PRODUCED)) s"
+check "all $DAEMONS daemons survived the PostgreSQL restarts" "SELECT $(alive) = $DAEMONS"
 check "the queue drained (no user waiting, no claim stuck past its lease)" "SELECT count(*) = 0 FROM genre.work_queue"
 check "the watermark counts every event exactly once" \
   "SELECT w.events = (SELECT count(*) FROM genre.events) FROM genre.watermarks w WHERE name = 'interactions'"
@@ -105,19 +134,26 @@ check "every user's list was computed after their last event" "
   SELECT count(*) = 0 FROM (SELECT user_id, max(occurred_at) AS last_event FROM genre.events GROUP BY 1) e
   JOIN (SELECT user_id, min(computed_at) AS computed FROM genre.recommendations GROUP BY 1) r USING (user_id)
   WHERE r.computed < e.last_event"
-check "nothing was dead-lettered" "SELECT count(*) = 0 FROM genre.dead_letters"
+check "nothing was dead-lettered (no row here is really bad)" "SELECT count(*) = 0 FROM genre.dead_letters"
 check "every item has exactly one vector, of its current text and template" "
   SELECT count(*) = 0 FROM genre.items i LEFT JOIN genre.item_embeddings e USING (item_id)
   WHERE e.item_id IS NULL OR e.embedding IS NULL OR cardinality(e.embedding) <> 384
      OR e.content_hash <> genre._text_hash(genre.render_item_text(i)) OR e.template_version <> genre._template_version()"
+check "no content was embedded twice (each vector written at most once per text the item had)" "
+  SELECT count(*) = 0 FROM genre.item_embeddings e
+  WHERE e.writes > 1 + (SELECT count(*) FROM public.fault_edits f WHERE f.item_id = e.item_id)"
+check "deleted items are in nobody's genre.recommend() and their vectors were forgotten" "
+  SELECT NOT EXISTS (SELECT 1 FROM (SELECT DISTINCT user_id FROM genre.events) u CROSS JOIN LATERAL genre.recommend(u.user_id, 20) r
+                      LEFT JOIN genre.items i ON i.item_id = r.item_id WHERE i.item_id IS NULL)
+     AND NOT EXISTS (SELECT 1 FROM genre.item_embeddings e LEFT JOIN genre.items i USING (item_id) WHERE i.item_id IS NULL)"
 check "a model was built" "SELECT count(*) > 0 FROM genre.model_builds"
 
-# Graceful shutdown: SIGTERM, both gone within 10 s, and their workers marked stopped.
+# Graceful shutdown: SIGTERM, all gone within 10 s, and their workers marked stopped.
 echo "$(date +%T.%N) SIGTERM" >>"$LOG"
 for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 for _ in $(seq 1 100); do [ "$(alive)" = "0" ] && break; sleep 0.1; done
-check "SIGTERM stops both daemons within 10 s" "SELECT $(alive) = 0"
+check "SIGTERM stops all $DAEMONS daemons within 10 s" "SELECT $(alive) = 0"
 check "stopped daemons released their claims" "SELECT count(*) = 0 FROM genre.work_queue WHERE claimed_by IS NOT NULL"
 
-echo "faults: $passed passed, $failed failed"
+echo "faults: $passed passed, $failed failed in $(( $(date +%s) - STARTED )) s"
 if [ "$failed" -ne 0 ]; then echo "daemon log: $LOG"; tail -n 40 "$LOG"; exit 1; fi
