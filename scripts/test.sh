@@ -35,5 +35,6 @@ export GENRE_TEST_TEMPLATE=genre_template
 export GENRE_BIN="$BIN"
 swift test --skip-build
 scripts/test-faults.sh
+scripts/test-secrets.sh
 scripts/test-upgrade.sh
 scripts/test-release-signals.sh

@@ -5,7 +5,7 @@ import GenrePostgres
 import GenreSchema
 
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Benchmarks; see docs/BENCHMARKS.md.", subcommands: [BenchRefresh.self, BenchEmbed.self, BenchCollaborative.self])
+    static let configuration = CommandConfiguration(abstract: "Benchmarks; see docs/BENCHMARKS.md.", subcommands: [BenchRefresh.self, BenchLoad.self, BenchEmbed.self, BenchCollaborative.self])
 }
 
 struct BenchRefresh: ParsableCommand {
@@ -44,6 +44,39 @@ struct BenchRefresh: ParsableCommand {
                 print(String(format: "embedded every item first: %.1f s", r.embedSeconds))
                 print("cold start, a new user's search INSERT → their list holds content rows (\(r.searchLatencies.count) of \(searches) samples): "
                       + "p50 \(p(0.5)), p95 \(p(0.95)), max \(ms(r.searchLatencies.max() ?? .nan))")
+            }
+        }
+    }
+}
+
+struct BenchLoad: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
+        abstract: "A steady event stream against a running daemon; event → recommendation freshness p50/p95/p99.",
+        discussion: """
+            Run `genre run` on the same database first (scripts/bench/load.sh does it all, with pgbench measuring             genre.recommend() beside a primary-key read). Events come from the database's own users and items;             probes are new users' first events, timed from INSERT to the daemon's NOTIFY genre_refreshed.
+            """)
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Events per second.") var rate = 500
+    @Option(help: "How long to keep it up.") var seconds = 60.0
+    @Option(help: "Probe events per second (part of the rate).") var probes = 10
+    @Option(help: "Write the figures as JSON here.") var json: String?
+
+    func run() throws {
+        try runReportingErrors {
+            let url = try database.resolvedURL()
+            let r = try LoadBenchmark(databaseURL: url, rate: rate, seconds: seconds, probesPerSecond: probes).run()
+            let p = { (q: Double) in RefreshBenchmark.Result.percentile(r.freshness, q) * 1000 }
+            print(String(format: "sustained %.1f events/s for %.1f s (%d events); users queued: max %d, at the end %d",
+                         r.eventsPerSecond, r.seconds, r.events, r.maxQueuedUsers, r.queuedAtEnd))
+            print(String(format: "freshness, event INSERT → list rewritten (NOTIFY), %d of %d probes: p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms",
+                         r.freshness.count, r.probes, p(0.5), p(0.95), p(0.99), (r.freshness.max() ?? .nan) * 1000))
+            if let json {
+                let text = String(format: "{\"events_per_second\":%.2f,\"seconds\":%.2f,\"events\":%d,\"probes\":%d,\"probes_answered\":%d,"
+                                  + "\"freshness_ms\":{\"p50\":%.2f,\"p95\":%.2f,\"p99\":%.2f,\"max\":%.2f},\"max_queued_users\":%d,\"queued_at_end\":%d}\n",
+                                  r.eventsPerSecond, r.seconds, r.events, r.probes, r.freshness.count, p(0.5), p(0.95), p(0.99),
+                                  (r.freshness.max() ?? .nan) * 1000, r.maxQueuedUsers, r.queuedAtEnd)
+                try Data(text.utf8).write(to: URL(fileURLWithPath: json))
             }
         }
     }

@@ -5,7 +5,9 @@
 --   admin   the reader's rights, plus settings, scenarios, tuning runs, experiments and dead letters
 --   daemon  read items and events (never write them), and write everything GENRE computes
 -- Every function runs as its caller (SECURITY INVOKER) except the ones listed below, so table privileges
--- decide what a role can do even through functions.
+-- decide what a role can do even through functions. A migration that adds a table must add it to the
+-- lists in genre._apply_grants() (RoleTests runs the daemon and every role's calls, so a missing grant
+-- fails there).
 
 -- Functions are executable by PUBLIC when created; nothing of GENRE's is meant for PUBLIC.
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA genre FROM PUBLIC;

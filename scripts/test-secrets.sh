@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Secrets (in `make test`): the database password given to genre (in --database-url or GENRE_DATABASE_URL)
+# goes to libpq and nowhere else. Runs the daemon, a read command and a failing connection with a random
+# password in the URL, at debug log level, then greps every line they printed and every row GENRE stored.
+# (The test cluster trusts local connections, so the password is carried, not checked: what is tested is
+# that it never leaks.) GENRE calls no external provider yet, so there is no other credential to keep.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GENRE_PG_DIR="${GENRE_PG_DIR:-$PWD/.genre/pg-test}" GENRE_PG_PORT="${GENRE_PG_PORT:-54330}"
+scripts/dev-postgres.sh start >/dev/null
+BIN="${GENRE_BIN:-$(swift build --show-bin-path)/genre}"
+WORK="$PWD/.genre/secrets"
+rm -rf "$WORK" && mkdir -p "$WORK"
+LOG="$WORK/output.log"
+SECRET="pw-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+
+psql -X -q -v ON_ERROR_STOP=1 "$(scripts/dev-postgres.sh admin-url)" -c "DROP DATABASE IF EXISTS secrets" -c "CREATE DATABASE secrets OWNER genre_test" >/dev/null 2>&1
+PLAIN="postgresql://genre_test@127.0.0.1:$GENRE_PG_PORT/secrets"
+URL="postgresql://genre_test:$SECRET@127.0.0.1:$GENRE_PG_PORT/secrets"
+"$BIN" install --database-url "$URL" >>"$LOG" 2>&1
+psql -X -q -v ON_ERROR_STOP=1 "$PLAIN" >/dev/null <<'SQL'
+INSERT INTO genre.items (item_id, title) SELECT 'i' || g, 'Item ' || g FROM generate_series(1, 30) g;
+INSERT INTO genre.events (user_id, item_id, event_type) SELECT 'u' || (g % 10), 'i' || (1 + g % 30), 'view' FROM generate_series(1, 200) g;
+SELECT genre.set('embedding.enabled', false);
+SQL
+
+passed=0; failed=0
+check() { if eval "$2"; then passed=$((passed + 1)); echo "ok   $1"; else failed=$((failed + 1)); echo "FAIL $1"; fi; }
+
+GENRE_LOG_LEVEL=debug GENRE_DATABASE_URL="$URL" "$BIN" run --exit-when-idle >>"$LOG" 2>&1
+check "the daemon ran with the password in GENRE_DATABASE_URL and built lists" \
+  '[ "$(psql -X -qtA "$PLAIN" -c "SELECT count(DISTINCT user_id) FROM genre.recommendations")" = 10 ]'
+GENRE_LOG_LEVEL=debug "$BIN" recommend u1 --database-url "$URL" >>"$LOG" 2>&1
+GENRE_LOG_LEVEL=debug "$BIN" status --database-url "$URL" >>"$LOG" 2>&1
+# Failing connections: a wrong database, and a port nobody listens on (the daemon retries and logs it).
+"$BIN" status --database-url "postgresql://genre_test:$SECRET@127.0.0.1:$GENRE_PG_PORT/no_such_db" >>"$LOG" 2>&1 || true
+GENRE_LOG_LEVEL=debug GENRE_DATABASE_URL="postgresql://genre_test:$SECRET@127.0.0.1:1/secrets" "$BIN" run >>"$LOG" 2>&1 &
+RUNNING=$!
+sleep 3
+kill -TERM "$RUNNING" 2>/dev/null || true
+wait "$RUNNING" 2>/dev/null || true
+
+check "the failing connections were reported" 'grep -q "no_such_db" "$LOG" && grep -qi "cannot reach PostgreSQL\|connect" "$LOG"'
+check "no output line carries the password ($(wc -l <"$LOG") lines)" '! grep -qF "$SECRET" "$LOG"'
+stored=$(psql -X -qtA "$PLAIN" <<SQL
+SELECT coalesce(sum(n), 0) FROM (
+  SELECT (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I t WHERE t::text LIKE %L', n.nspname, c.relname, '%$SECRET%'), false, true, '')))[1]::text::int AS n
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname = 'genre' AND c.relkind IN ('r', 'p') AND NOT c.relispartition) s;
+SQL
+)
+check "no row GENRE stored carries the password" '[ "$stored" = 0 ]'
+check "nor does any session's application name or query" \
+  '[ "$(psql -X -qtA "$PLAIN" -c "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE '"'"'%$SECRET%'"'"' OR query LIKE '"'"'%$SECRET%'"'"' AND pid <> pg_backend_pid()")" = 0 ]'
+
+echo "secrets: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] || { echo "output: $LOG"; exit 1; }
