@@ -40,7 +40,7 @@ URL="postgresql://genre_test@127.0.0.1:$GENRE_PG_PORT/faults"
 q() { psql -X -qtA -v ON_ERROR_STOP=1 "$URL" -c "$1"; }
 # The producer's record of description edits, to bound how often each item may have been embedded.
 q "CREATE TABLE public.fault_edits (item_id text NOT NULL)"
-q "SELECT genre.set('model.rebuild_after_events', $(( EVENTS / 4 > 3000 ? EVENTS / 4 : 3000 ))), genre.set('daemon.poll_interval_seconds', 0.5), genre.set('queue.lease_seconds', 3)" >/dev/null
+q "SELECT genre.set('model.rebuild_after_events', $(( EVENTS / 4 > 3000 ? EVENTS / 4 : 3000 ))), genre.set('model.min_rebuild_gap_seconds', 0), genre.set('daemon.poll_interval_seconds', 0.5), genre.set('queue.lease_seconds', 3)" >/dev/null
 
 declare -a PIDS=()
 # Whatever happens, leave no daemon behind (a failed run must not block the next one).

@@ -8,8 +8,13 @@ import GenreSchema
 /// their own threads (each with its own connection; libpq calls block) until SIGTERM or SIGINT.
 public final class Daemon: Sendable {
     public let context: DaemonContext
+    /// Real-time lanes (threads claiming and refreshing users).
+    public let realtimeWorkers: Int
 
-    public init(context: DaemonContext) { self.context = context }
+    public init(context: DaemonContext, realtimeWorkers: Int = 2) {
+        self.context = context
+        self.realtimeWorkers = max(1, realtimeWorkers)
+    }
 
     /// Refuses to start against a database whose schema is missing, older or newer than this binary. An
     /// unreachable database is not a refusal: it waits (with backoff) until the database answers, so a
@@ -34,10 +39,12 @@ public final class Daemon: Sendable {
         // Every service parallelises its own work; OpenBLAS threads on top would only contend for two cores.
         BLAS.setThreads(1)
         let group = DispatchGroup()
-        let worker = RealtimeWorker(context: context)
         let trainer = context.trains ? Trainer(context: context) : nil
         let embedding = EmbeddingWorker(context: context)
-        spawn("genre-realtime", group) { worker.run() }
+        for lane in 0..<realtimeWorkers {
+            let worker = RealtimeWorker(context: context, lane: lane)
+            spawn("genre-realtime-\(lane)", group) { worker.run() }
+        }
         if let trainer { spawn("genre-trainer", group) { trainer.run() } }
         spawn("genre-embedding", group) { embedding.run() }
         context.logger.info("daemon running", metadata: ["genre.trains": "\(context.trains)"])

@@ -9,6 +9,7 @@ public struct DaemonSettings: Sendable, Equatable {
     public var storedK = 100
     public var rebuildIntervalSeconds = 600.0
     public var rebuildAfterEvents = 1000
+    public var minRebuildGapSeconds = 60.0
     public var pollIntervalSeconds = 5.0
     public var leaseSeconds = 60.0
     public var maxAttempts = 5
@@ -41,6 +42,7 @@ public struct DaemonSettings: Sendable, Equatable {
             case "recommend.stored_k": settings.storedK = number.map { Int($0) } ?? settings.storedK
             case "model.rebuild_interval_seconds": settings.rebuildIntervalSeconds = number ?? settings.rebuildIntervalSeconds
             case "model.rebuild_after_events": settings.rebuildAfterEvents = number.map { Int($0) } ?? settings.rebuildAfterEvents
+            case "model.min_rebuild_gap_seconds": settings.minRebuildGapSeconds = number ?? settings.minRebuildGapSeconds
             case "daemon.poll_interval_seconds": settings.pollIntervalSeconds = number ?? settings.pollIntervalSeconds
             case "queue.lease_seconds": settings.leaseSeconds = number ?? settings.leaseSeconds
             case "queue.max_attempts": settings.maxAttempts = number.map { Int($0) } ?? settings.maxAttempts
@@ -68,7 +70,7 @@ public struct DaemonSettings: Sendable, Equatable {
 
     public static func == (a: DaemonSettings, b: DaemonSettings) -> Bool {
         a.model == b.model && a.storedK == b.storedK && a.rebuildIntervalSeconds == b.rebuildIntervalSeconds
-            && a.rebuildAfterEvents == b.rebuildAfterEvents && a.pollIntervalSeconds == b.pollIntervalSeconds
+            && a.rebuildAfterEvents == b.rebuildAfterEvents && a.minRebuildGapSeconds == b.minRebuildGapSeconds && a.pollIntervalSeconds == b.pollIntervalSeconds
             && a.leaseSeconds == b.leaseSeconds && a.maxAttempts == b.maxAttempts && a.embeddingEnabled == b.embeddingEnabled
             && a.modelFingerprint == b.modelFingerprint && a.scenarios.map(\.name) == b.scenarios.map(\.name)
             && zip(a.scenarios, b.scenarios).allSatisfy { $0.model == $1.model }

@@ -18,15 +18,17 @@ enum ItemVectors {
     }
 
     /// Every user's embedded search and comment texts, newest first per user (at most `perUser` each).
+    /// One user's texts (the real-time path: by index), or everyone's (a build). Two statements rather than
+    /// `$1 IS NULL OR user_id = $1`, whose generic plan scans every user's texts on each refresh.
     static func loadTexts(_ connection: PostgresConnection, user: String? = nil, perUser: Int = 50) throws -> [String: [UserInterest.TextEvent]] {
         let rows = try connection.query("""
             SELECT user_id, event_type, text, at, embedding::text, dims FROM (
               SELECT t.user_id, t.event_type, e.text, extract(epoch FROM e.occurred_at)::float8 AS at, t.embedding, t.dims,
                      row_number() OVER (PARTITION BY t.user_id ORDER BY e.occurred_at DESC, e.id DESC) AS n
                 FROM genre.event_text_embeddings t JOIN genre.events e ON e.id = t.event_id
-               WHERE $1::text IS NULL OR t.user_id = $1) x
-             WHERE n <= $2
-            """, [user, perUser], context: "read text interests")
+               \(user == nil ? "" : "WHERE t.user_id = $2")) x
+             WHERE n <= $1
+            """, user.map { [perUser, $0] } ?? [perUser], context: "read text interests")
         var texts: [String: [UserInterest.TextEvent]] = [:]
         for row in 0..<rows.rowCount {
             guard let id = rows.string(row, 0), let event = rows.string(row, 1), let text = rows.string(row, 2),

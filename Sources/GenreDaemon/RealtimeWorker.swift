@@ -5,6 +5,10 @@ import GenrePostgres
 /// The real-time service: folds new events into genre.interactions past the watermark, claims users with
 /// new events, recomputes their lists, and sends heartbeats. Woken by NOTIFY on genre_work; polls anyway
 /// every daemon.poll_interval_seconds because notifications are lost while disconnected.
+///
+/// A daemon runs several of these lanes (`genre run --realtime-workers`), each with its own connection:
+/// refreshing a user is half CPU here and half waiting on the server, so two lanes keep two cores busy.
+/// Lane 0 alone does the housekeeping (heartbeats, the watermark, loading other daemons' snapshots).
 // @unchecked: created on one thread and then used only by the service thread it is handed to.
 public final class RealtimeWorker: @unchecked Sendable {
     let context: DaemonContext
@@ -13,9 +17,11 @@ public final class RealtimeWorker: @unchecked Sendable {
     var settingsStale = true
     var lastHeartbeat = Date.distantPast
     let claimBatch = 32
+    let lane: Int
 
-    public init(context: DaemonContext) {
+    public init(context: DaemonContext, lane: Int = 0) {
         self.context = context
+        self.lane = lane
         connection = ReconnectingConnection(url: context.databaseURL, listening: ["genre_work", "genre_settings"],
                                             logger: context.logger)
     }
@@ -23,7 +29,7 @@ public final class RealtimeWorker: @unchecked Sendable {
     public func run() {
         ServiceLoop.run("real-time worker", connection: connection, context: context, errorPause: 1, step: step)
         // Give back whatever this daemon still holds, so others need not wait for the leases.
-        if let db = connection.connect(sleep: { _ in false }) {
+        if lane == 0, let db = connection.connect(sleep: { _ in false }) {
             _ = try? db.query("UPDATE genre.work_queue SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1", [context.workerID])
             _ = try? db.query("SELECT genre._worker_stopped($1)", [context.workerID])
         }
@@ -35,9 +41,11 @@ public final class RealtimeWorker: @unchecked Sendable {
             settingsStale = false
             connection.markCaughtUp()
         }
-        try heartbeatIfDue(db)
-        try applyPendingEvents(db)
-        try refreshSnapshotIfNeeded(db)
+        if lane == 0 {
+            try heartbeatIfDue(db)
+            try applyPendingEvents(db)
+            try refreshSnapshotIfNeeded(db)
+        }
         if try refreshClaimedUsers(db) > 0 { return }  // more may be waiting: no pause
         let timeout = min(settings.pollIntervalSeconds, 5)
         for note in try db.waitForNotifications(timeout: timeout, wakeFD: context.shutdown.fileDescriptor)

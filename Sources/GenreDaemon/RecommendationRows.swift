@@ -7,9 +7,13 @@ import GenreSupport
 enum RecommendationRows {
     static func jsonArray(_ lists: [(scenario: String, rows: [Recommendation])], catalog: ItemCatalog) -> String {
         var out = "["
+        // A flag, not `out.count > 1`: String.count walks the whole string (grapheme clusters), which made
+        // this quadratic and half of a real-time refresh's time.
+        var first = true
         for (scenario, rows) in lists {
             for (position, row) in rows.enumerated() {
-                if out.count > 1 { out += "," }
+                if !first { out += "," }
+                first = false
                 out += "{\"scenario\":\(JSONText.quote(scenario)),\"rank\":\(position + 1),\"item_id\":\(JSONText.quote(catalog.ids[Int(row.item)])),"
                 out += "\"score\":\(JSONText.number(Double(row.score))),\"reasons\":\(Reasons.json(for: row, catalog: catalog))}"
             }

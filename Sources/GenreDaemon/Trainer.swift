@@ -62,7 +62,7 @@ public final class Trainer: @unchecked Sendable {
         guard let seen = try row.int(0, 1) else { return events > 0 || newVectors > 0 ? "first build" : nil }
         let age = try row.double(0, 2) ?? 0
         if row.string(0, 3) != settings.modelFingerprint { return "settings changed" }
-        if events - seen >= settings.rebuildAfterEvents { return "\(events - seen) new events" }
+        if events - seen >= settings.rebuildAfterEvents && age >= settings.minRebuildGapSeconds { return "\(events - seen) new events" }
         if events != seen && age >= settings.rebuildIntervalSeconds { return "rebuild interval passed" }
         // New item vectors feed content similarity: rebuild once the embedding backlog is done (or has
         // been going on for a whole interval), not after every batch.

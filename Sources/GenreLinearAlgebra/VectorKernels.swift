@@ -21,6 +21,15 @@ public enum VectorKernels {
 
     /// y += alpha · x
     @inline(__always)
+    /// The same over two equally long slices (item vectors are slices of one table). A plain
+    /// `zip` loop is a strict left-to-right float sum, which the compiler may not vectorise: 8 lanes here.
+    public static func dot(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Float {
+        precondition(a.count == b.count, "dot of vectors of different lengths")
+        return a.withUnsafeBufferPointer { x in
+            b.withUnsafeBufferPointer { y in dot(x.baseAddress!, y.baseAddress!, count: a.count) }
+        }
+    }
+
     public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int) {
         let scale = SIMD8<Float>(repeating: alpha)
         var i = 0

@@ -1,3 +1,4 @@
+import GenreLinearAlgebra
 /// Maximal marginal relevance: re-orders the head of a ranked list so that each next item balances its
 /// relevance against its text similarity to the items already chosen:
 ///     pick argmax  λ · relevance(c) − (1 − λ) · max_{s chosen} cos(c, s)
@@ -23,9 +24,7 @@ public enum Diversity {
             guard let picked = vectors.vector(pool[pick].item) else { continue }
             for candidate in remaining {
                 guard let v = vectors.vector(pool[candidate].item) else { continue }
-                var dot: Float = 0
-                for (a, b) in zip(picked, v) { dot += a * b }
-                closest[candidate] = max(closest[candidate], dot)
+                closest[candidate] = max(closest[candidate], VectorKernels.dot(picked, v))
             }
         }
         let head = chosen.map { pool[$0] }
@@ -41,9 +40,7 @@ public enum Diversity {
         var total: Float = 0, pairs = 0
         for i in 0..<present.count {
             for j in (i + 1)..<present.count {
-                var dot: Float = 0
-                for (a, b) in zip(present[i], present[j]) { dot += a * b }
-                total += dot
+                total += VectorKernels.dot(present[i], present[j])
                 pairs += 1
             }
         }

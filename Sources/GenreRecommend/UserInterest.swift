@@ -1,3 +1,4 @@
+import GenreLinearAlgebra
 /// What a user is interested in, as one unit vector in the language model's space: the time-decayed,
 /// weighted mean of the vectors of the items they interacted with (dislikes subtract) and of their own
 /// search and comment texts. The strongest sources are kept to explain content recommendations.
@@ -66,8 +67,7 @@ public struct UserInterest: Sendable {
     public func closestSource(to itemVector: ArraySlice<Float>) -> (source: Source, similarity: Float)? {
         var best: (Source, Float)?
         for source in sources {
-            var dot: Float = 0
-            for (a, b) in zip(source.vector, itemVector) { dot += a * b }
+            let dot = VectorKernels.dot(source.vector[...], itemVector)
             if best == nil || dot > best!.1 { best = (source, dot) }
         }
         return best

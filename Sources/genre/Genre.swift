@@ -98,6 +98,7 @@ struct Run: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Flag(help: "Serve real-time refreshes only; never take the training lock.")
     var noTrain = false
+    @Option(help: "Threads refreshing users in real time (each with its own connection).") var realtimeWorkers = 2
     @Flag(help: "Exit once a model is built and no user is waiting for a refresh (demos, benchmarks).")
     var exitWhenIdle = false
 
@@ -105,7 +106,7 @@ struct Run: ParsableCommand {
         let logger = makeLogger()
         try runReportingErrors {
             let context = DaemonContext(databaseURL: try database.resolvedURL(), logger: logger, trains: !noTrain)
-            let daemon = Daemon(context: context)
+            let daemon = Daemon(context: context, realtimeWorkers: realtimeWorkers)
             // The signal sources must outlive run(): `_ = signals` afterwards is not a use, and an optimised
             // build released them at once, so SIGTERM was silently ignored.
             let signals = daemon.stopOnSignals()

@@ -15,6 +15,18 @@ struct QueueTests {
         return (0..<rows.rowCount).compactMap { rows.string($0, 0) }
     }
 
+    @Test("a user with a steady stream of events keeps their place in line (no starvation)")
+    func newEventsKeepTheQueuePlace() throws {
+        let db = try TestDatabase.create()
+        let c = try db.connect()
+        try c.query("INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('busy', 'i', 'view')")
+        try c.query("INSERT INTO genre.events (user_id, item_id, event_type) SELECT 'u' || g, 'i', 'view' FROM generate_series(1, 5) g")
+        // More events for the first user after everyone else queued: their version moves on, their place does not.
+        for _ in 0..<3 { try c.query("INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('busy', 'i', 'click')") }
+        #expect(try c.count("SELECT version FROM genre.work_queue WHERE queue = 'users' AND work_key = 'busy'") == 4)
+        #expect(try claim(c, worker: "a", batch: 1) == ["busy"])
+    }
+
     @Test("two workers claiming at once never get the same user")
     func disjointClaims() throws {
         let (db, c) = try seeded(users: 40)

@@ -34,18 +34,18 @@ public struct LoadBenchmark {
 
     public func run() throws -> Result {
         let writer = try PostgresConnection(url: databaseURL)
-        let users = try column(writer, "SELECT DISTINCT user_id FROM genre.interactions LIMIT 100000")
+        let users = try column(writer, "SELECT DISTINCT user_id FROM genre.interactions WHERE user_id NOT LIKE 'load-%' LIMIT 100000")
         let items = try column(writer, "SELECT item_id FROM genre.items WHERE available LIMIT 100000")
         guard !users.isEmpty, !items.isEmpty else {
             throw PostgresError(kind: .query, message: "genre bench load needs users and items in the database (load a dataset first)")
         }
-        let listener = try PostgresConnection(url: databaseURL)
-        try listener.listen("genre_refreshed")
+        let listener = HandedOver(try PostgresConnection(url: databaseURL))
+        try listener.connection.listen("genre_refreshed")
         let probes = ProbeClock()
         let stop = Flag()
         let listening = Thread {
             while !stop.isSet {
-                guard let notes = try? listener.waitForNotifications(timeout: 0.2) else { continue }
+                guard let notes = try? listener.connection.waitForNotifications(timeout: 0.2) else { continue }
                 for note in notes { probes.arrived(note.payload) }
             }
         }
@@ -134,6 +134,12 @@ private final class ProbeClock: @unchecked Sendable {
 
     var outstanding: Int { lock.withLock { sentAt.count } }
     var latencies: [Double] { lock.withLock { done } }
+}
+
+/// A connection handed to one thread, which alone uses it from then on.
+private final class HandedOver: @unchecked Sendable {
+    let connection: PostgresConnection
+    init(_ connection: PostgresConnection) { self.connection = connection }
 }
 
 private final class Flag: @unchecked Sendable {

@@ -22,6 +22,8 @@ INSERT INTO genre.setting_definitions (key, value_type, default_value, min_value
    'Rebuild models and refresh every user at least this often when new events arrived.'),
   ('model.rebuild_after_events', 'integer', '1000', 1, 1000000000, NULL, 'nothing',
    'Rebuild models as soon as this many new events arrived since the last build.'),
+  ('model.min_rebuild_gap_seconds', 'number', '60', 0, 86400, NULL, 'nothing',
+   'A build triggered by model.rebuild_after_events waits until the last build is at least this old, so a steady stream of events never keeps the trainer rebuilding; real-time refreshes keep every list fresh meanwhile.'),
   ('daemon.poll_interval_seconds', 'number', '5', 0.05, 3600, NULL, 'nothing',
    'How often the daemon re-reads its queues when no NOTIFY woke it (notifications can be lost).'),
   ('queue.lease_seconds', 'number', '60', 1, 86400, NULL, 'nothing',

@@ -12,7 +12,7 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION genre._check_queue(text) IS 'Internal: refuses any queue name but the known ones.';
 
--- Requests work (or requests it again: a new version, available now, attempts reset) and wakes the daemon.
+-- Requests work (or requests it again: a new version, available now at the latest, attempts reset) and wakes the daemon.
 CREATE OR REPLACE FUNCTION genre._enqueue(p_queue text, p_keys text[])
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -21,8 +21,10 @@ BEGIN
   -- Sorted so concurrent bulk inserts lock queue rows in the same order (no deadlocks).
   INSERT INTO genre.work_queue AS q (queue, work_key)
     SELECT DISTINCT p_queue, k FROM unnest(p_keys) k WHERE k IS NOT NULL ORDER BY 2
+  -- Work already waiting keeps its place in line (least): moving it to the back on every new request
+  -- would starve a user whose events arrive faster than the queue turns over.
   ON CONFLICT (queue, work_key) DO UPDATE
-    SET version = q.version + 1, available_at = clock_timestamp(), attempts = 0, last_error = NULL;
+    SET version = q.version + 1, available_at = least(q.available_at, clock_timestamp()), attempts = 0, last_error = NULL;
   PERFORM pg_notify('genre_work', p_queue);
 END $$;
 COMMENT ON FUNCTION genre._enqueue(text, text[]) IS
