@@ -15,6 +15,7 @@ public final class EmbeddingWorker: @unchecked Sendable {
     var embedder: SentenceEmbedder?
     var modelFailure: (message: String, at: Date)?
     var settings = DaemonSettings()
+    var settingsStale = true
     var needsSweep = true
     /// Texts claimed at once: enough short titles to fill a slice for both threads; long texts are embedded
     /// slice by slice with the lease extended in between, so a large claim never outlives its lease.
@@ -33,9 +34,13 @@ public final class EmbeddingWorker: @unchecked Sendable {
     func step(_ db: PostgresConnection) throws {
         if connection.isFreshConnection {
             needsSweep = true
+            settingsStale = true
             connection.markCaughtUp()
         }
-        settings = try DaemonSettings.load(db)
+        if settingsStale {
+            settings = try DaemonSettings.load(db)
+            settingsStale = false
+        }
         guard settings.embeddingEnabled, let embedder = try model() else {
             _ = try db.waitForNotifications(timeout: 30, wakeFD: context.shutdown.fileDescriptor)
             return
@@ -48,9 +53,29 @@ public final class EmbeddingWorker: @unchecked Sendable {
         let items = try embedItems(db, embedder)
         let texts = try embedEventTexts(db, embedder)
         if items + texts > 0 { return }  // more may be waiting: no pause
-        for note in try db.waitForNotifications(timeout: min(settings.pollIntervalSeconds, 5), wakeFD: context.shutdown.fileDescriptor)
-        where note.channel == "genre_settings" && note.payload == "embedding.template" {
-            needsSweep = true
+        waitForOwnWork(db)
+    }
+
+    /// Sleeps until work for this worker may be waiting: a notification for its queues or a settings change,
+    /// or the poll interval. Every event queues its user and wakes `genre_work` listeners with payload
+    /// "users"; under 500 events/s, waking up (and querying) for each of those cost the server 4 ms apiece.
+    func waitForOwnWork(_ db: PostgresConnection) {
+        let deadline = Date().addingTimeInterval(min(settings.pollIntervalSeconds, 5))
+        while !context.shutdown.isTriggered {
+            let remaining = deadline.timeIntervalSinceNow
+            guard remaining > 0, let notes = try? db.waitForNotifications(timeout: remaining, wakeFD: context.shutdown.fileDescriptor)
+            else { return }
+            var relevant = false
+            for note in notes {
+                if note.channel == "genre_settings" {
+                    settingsStale = true
+                    relevant = true
+                    if note.payload == "embedding.template" { needsSweep = true }
+                } else if note.payload == "items" || note.payload == "event_texts" {
+                    relevant = true
+                }
+            }
+            if relevant { return }
         }
     }
 
