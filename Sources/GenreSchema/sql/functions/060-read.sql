@@ -32,6 +32,8 @@ DECLARE
   -- Raises for an unknown scenario, naming the ones there are.
   v_exclude_seen boolean := (genre._scenario_setting(p_scenario, 'recommend.exclude_seen'))::text::boolean;
   v_reshow double precision := (genre._scenario_setting(p_scenario, 'recommend.reshow_after_days'))::text::double precision;
+  -- Events before this no longer hide an item (recommend.reshow_after_days; 0 = never re-show).
+  v_since timestamptz := CASE WHEN v_reshow > 0 THEN now() - make_interval(secs => v_reshow * 86400) ELSE '-infinity' END;
   v_stored text;
 BEGIN
   -- A scenario created since the last build has no lists yet: serve the default's until it has.
@@ -39,16 +41,15 @@ BEGIN
                                                            WHERE r.user_id = p_user AND r.scenario = p_scenario)
                    THEN p_scenario ELSE 'default' END;
   RETURN QUERY
-  WITH seen AS (
-    SELECT DISTINCT e.item_id FROM genre.events e
-     WHERE v_exclude_seen AND e.user_id = p_user AND e.item_id IS NOT NULL
-       AND (v_reshow <= 0 OR e.occurred_at > now() - make_interval(secs => v_reshow * 86400))
-  ), personal AS (
+  -- "Seen" is probed per candidate (events_user_item_idx), in rank order until k are found, rather than
+  -- read in full: a heavy user has thousands of events and a list needs about k probes.
+  WITH personal AS (
     SELECT r.item_id, r.score, r.reasons, r.rank AS ord, 0 AS source
       FROM genre.recommendations r JOIN genre.items i ON i.item_id = r.item_id AND i.available
      WHERE r.user_id = p_user AND r.scenario = v_stored AND r.item_id <> ALL (p_exclude)
        AND (p_category IS NULL OR i.category = p_category)
-       AND NOT EXISTS (SELECT 1 FROM seen s WHERE s.item_id = r.item_id)
+       AND NOT (v_exclude_seen AND EXISTS (SELECT 1 FROM genre.events e
+                                            WHERE e.user_id = p_user AND e.item_id = r.item_id AND e.occurred_at > v_since))
      ORDER BY r.rank
      LIMIT p_k
   ), popular AS (
@@ -56,7 +57,8 @@ BEGIN
       FROM genre.popular_items p JOIN genre.items i ON i.item_id = p.item_id AND i.available
      WHERE p.item_id <> ALL (p_exclude)
        AND (p_category IS NULL OR i.category = p_category)
-       AND NOT EXISTS (SELECT 1 FROM seen s WHERE s.item_id = p.item_id)
+       AND NOT (v_exclude_seen AND EXISTS (SELECT 1 FROM genre.events e
+                                            WHERE e.user_id = p_user AND e.item_id = p.item_id AND e.occurred_at > v_since))
        AND NOT EXISTS (SELECT 1 FROM personal x WHERE x.item_id = p.item_id)
      ORDER BY p.rank
      LIMIT p_k
