@@ -49,6 +49,7 @@ public final class Daemon: Sendable {
         spawn("genre-embedding", group) { embedding.run() }
         context.logger.info("daemon running", metadata: ["genre.trains": "\(context.trains)"])
         group.wait()
+        RealtimeWorker.releaseClaims(context)
         context.logger.info("daemon stopped")
     }
 

@@ -42,7 +42,7 @@ public final class EmbeddingWorker: @unchecked Sendable {
             settingsStale = false
         }
         guard settings.embeddingEnabled, let embedder = try model() else {
-            _ = try db.waitForNotifications(timeout: 30, wakeFD: context.shutdown.fileDescriptor)
+            waitForOwnWork(db)  // notices genre.set('embedding.enabled', true)
             return
         }
         if needsSweep {
@@ -145,6 +145,9 @@ public final class EmbeddingWorker: @unchecked Sendable {
                 INSERT INTO genre.item_embeddings (item_id, model, template_version, dims, embedding, content_hash, note, embedded_at)
                 SELECT v.item_id, v.model, v.template_version, v.dims, v.embedding, v.content_hash, v.note, now()
                   FROM genre_item_vectors v JOIN genre.items i USING (item_id)
+                 -- Only a vector of the item's current text: a batch whose claim lapsed while the item was
+                 -- edited must not overwrite the newer vector another daemon stored (the edit is queued anew).
+                 WHERE v.content_hash = genre._text_hash(genre.render_item_text(i)) AND v.template_version = genre._template_version()
                 ON CONFLICT (item_id) DO UPDATE SET model = EXCLUDED.model, template_version = EXCLUDED.template_version,
                   dims = EXCLUDED.dims, embedding = EXCLUDED.embedding, content_hash = EXCLUDED.content_hash,
                   note = EXCLUDED.note, embedded_at = EXCLUDED.embedded_at, writes = genre.item_embeddings.writes + 1

@@ -28,11 +28,15 @@ public final class RealtimeWorker: @unchecked Sendable {
 
     public func run() {
         ServiceLoop.run("real-time worker", connection: connection, context: context, errorPause: 1, step: step)
-        // Give back whatever this daemon still holds, so others need not wait for the leases.
-        if lane == 0, let db = connection.connect(sleep: { _ in false }) {
-            _ = try? db.query("UPDATE genre.work_queue SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1", [context.workerID])
-            _ = try? db.query("SELECT genre._worker_stopped($1)", [context.workerID])
-        }
+    }
+
+    /// Gives back whatever this daemon still holds, so others need not wait for the leases. Called once
+    /// every service of the daemon stopped (lanes share the daemon's worker id).
+    static func releaseClaims(_ context: DaemonContext) {
+        let connection = ReconnectingConnection(url: context.databaseURL, logger: context.logger)
+        guard let db = connection.connect(sleep: { _ in false }) else { return }
+        _ = try? db.query("UPDATE genre.work_queue SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1", [context.workerID])
+        _ = try? db.query("SELECT genre._worker_stopped($1)", [context.workerID])
     }
 
     func step(_ db: PostgresConnection) throws {

@@ -13,6 +13,8 @@ public struct SchemaError: Error, CustomStringConvertible, Sendable {
         case missingSQL
         /// A role named for install does not exist and the installer may not create it.
         case missingRole
+        /// A role named for install is the installing role itself.
+        case invalidRole
     }
 
     public var code: Code
@@ -32,7 +34,7 @@ public struct SchemaError: Error, CustomStringConvertible, Sendable {
         case .olderThanBinary, .notInstalled: return 4
         case .checksumMismatch: return 5
         case .missingSQL: return 6
-        case .missingRole: return 7
+        case .missingRole, .invalidRole: return 7
         }
     }
 }

@@ -59,12 +59,17 @@ public struct SchemaInstaller {
     /// each its privileges. Returns a note instead when default-named roles are missing and cannot be
     /// created: GENRE then works for its owner only, as before roles existed.
     func setUp(_ roles: Roles, on connection: PostgresConnection) throws -> String? {
+        let installer = try connection.query("SELECT current_user::text").string(0, 0) ?? ""
+        // The installer owns everything: revoking and granting its own rights would take them away.
+        if let own = roles.byKind.first(where: { $0.name == installer }) {
+            throw SchemaError(code: .invalidRole, message: "the \(own.kind) role cannot be \(installer), the role installing GENRE (which owns its tables); name another role")
+        }
         var missing: [String] = []
         for (_, name) in roles.byKind where try connection.query("SELECT genre._ensure_role($1)", [name]).bool(0, 0) != true {
             missing.append(name)
         }
         if !missing.isEmpty {
-            let user = try connection.query("SELECT current_user::text").string(0, 0) ?? "the installing role"
+            let user = installer
             let plural = missing.count > 1
             let message = "role\(plural ? "s" : "") \(missing.joined(separator: ", ")) do\(plural ? "" : "es") not exist and \(user) may not create roles (CREATEROLE)"
             if roles.explicit {
@@ -72,10 +77,14 @@ public struct SchemaInstaller {
             }
             return "\(message); no privileges granted, so only \(user) can use GENRE. Install as a role with CREATEROLE, or name existing roles with --reader-role, --writer-role, --admin-role and --daemon-role"
         }
+        let previous = try connection.query("SELECT role_name::text FROM genre.roles")
+        let replaced = Set((0..<previous.rowCount).compactMap { previous.string($0, 0) }).subtracting(roles.byKind.map(\.name))
         for (kind, name) in roles.byKind {
             try connection.query("INSERT INTO genre.roles (kind, role_name) VALUES ($1, $2) ON CONFLICT (kind) DO UPDATE SET role_name = EXCLUDED.role_name, granted_at = now()",
                                  [kind, name])
         }
+        // A role that no longer holds a GENRE job keeps nothing of it.
+        for name in replaced.sorted() { try connection.query("SELECT genre._revoke_role($1)", [name]) }
         try connection.query("SELECT genre._apply_grants()")
         return nil
     }

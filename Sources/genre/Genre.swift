@@ -60,7 +60,7 @@ struct Install: ParsableCommand {
     @Option(help: "Role for writing items and events.") var writerRole: String?
     @Option(help: "Role for settings, scenarios, tuning and experiments.") var adminRole: String?
     @Option(help: "Role the daemon (genre run) logs in as, or is granted to its login role.") var daemonRole: String?
-    @Flag(help: "Leave roles and grants alone (only the installing role can use GENRE).") var noRoles = false
+    @Flag(help: "Create and grant no roles (only the installing role can use GENRE; PUBLIC still gets nothing).") var noRoles = false
 
     func run() throws {
         try runReportingErrors {

@@ -31,6 +31,22 @@ struct EmbeddingPipelineTests {
         }
     }
 
+    @Test("turning embedding off and on again is noticed by a running daemon", .enabled(if: modelReady))
+    func reEnabled() throws {
+        let db = try TestDatabase.create()
+        let c = try db.connect()
+        try c.query("SELECT genre.set('embedding.enabled', false), genre.set('daemon.poll_interval_seconds', 0.2)")
+        try c.query("INSERT INTO genre.items (item_id, title) VALUES ('later', 'Embedded once embedding is back on')")
+        let daemon = TestDaemon.start(db)
+        defer { try? daemon.stop() }
+        Thread.sleep(forTimeInterval: 1)
+        #expect(try c.count("SELECT count(*) FROM genre.item_embeddings") == 0, "off means off")
+        try c.query("SELECT genre.set('embedding.enabled', true)")
+        try eventually("the item embedded without a restart", timeout: 30) {
+            try c.count("SELECT count(*) FROM genre.item_embeddings WHERE item_id = 'later' AND embedding IS NOT NULL") == 1
+        }
+    }
+
     @Test("items are embedded once; a column outside the template changes nothing; a description change re-embeds",
           .enabled(if: modelReady))
     func embedOnceAndOnChange() throws {

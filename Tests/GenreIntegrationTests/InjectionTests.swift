@@ -90,12 +90,18 @@ struct InjectionTests {
             }
         }
         #expect(try owner.count("SELECT count(*) FROM genre.items") >= items, "no item lost")
-        #expect(try owner.count("SELECT count(*) FROM genre.items WHERE item_id = ANY($1::text[])", ["{" + Self.payloads.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"]) == Self.payloads.count,
+        #expect(try owner.count("SELECT count(*) FROM genre.items WHERE item_id = ANY($1::text[])", [Self.textArray(Self.payloads)]) == Self.payloads.count,
                 "items with hostile ids are stored verbatim")
         let now = try owner.count("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'genre'")
         #expect(now == relations, "no relation created or dropped (\(relations) → \(now))")
         #expect(refused > 0 && accepted > 0, "refused \(refused), accepted \(accepted)")
-        // The hostile scenario name, stored as a scenario, is a name and nothing more.
-        #expect(try owner.count("SELECT count(*) FROM genre.scenarios WHERE name = $1", [Self.payloads[0]]) <= 1)
+        // Scenario and experiment names are validated: no hostile text became one.
+        #expect(try owner.count("SELECT count(*) FROM genre.scenarios WHERE name = ANY($1::text[])", [Self.textArray(Self.payloads)]) == 0)
+        #expect(try owner.count("SELECT count(*) FROM genre.experiments WHERE name = ANY($1::text[])", [Self.textArray(Self.payloads)]) == 0)
+    }
+
+    /// A PostgreSQL text[] literal of `values` (quotes and backslashes escaped).
+    static func textArray(_ values: [String]) -> String {
+        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
     }
 }

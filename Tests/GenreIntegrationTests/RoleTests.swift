@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import GenrePostgres
+@testable import GenreSchema
 
 /// Least privilege: each GENRE role does its job and nothing more. The test role is a member of all four
 /// (scripts/test.sh), so a session can act as one with SET ROLE; a refusal must be PostgreSQL's own
@@ -90,6 +91,7 @@ struct RoleTests {
         expectDenied(c, "SELECT genre.tune()")
         expectDenied(c, "SELECT genre.rollback_settings(0)")
         expectDenied(c, "SELECT * FROM genre.roles")
+        expectDenied(c, "SELECT * FROM genre.status()")
         expectNoInternals(c)
         #expect(try owner.count("SELECT count(*) FROM genre.settings_history") == settingsBefore, "nothing the reader tried was stored")
     }
@@ -137,6 +139,9 @@ struct RoleTests {
         expectDenied(c, "UPDATE genre.items SET title = 'x'")
         expectDenied(c, "DELETE FROM genre.setting_definitions")
         expectDenied(c, "UPDATE genre.work_queue SET attempts = 0")
+        expectDenied(c, "UPDATE genre.settings_history SET changed_by = 'someone else'")
+        expectDenied(c, "DELETE FROM genre.settings_history")
+        expectAllowed(c, "SELECT * FROM genre.status()")
         // genre.drop_scenario removes the scenario's lists, so the admin may delete stored lists (derived rows).
         expectNoInternals(c, except: ["DELETE FROM genre.recommendations"])
     }
@@ -168,5 +173,34 @@ struct RoleTests {
         expectDenied(c, "DELETE FROM genre.setting_definitions")
         let dropped = c.failure("DROP TABLE genre.items")
         #expect(dropped?.message.contains("must be owner") == true, "\(dropped?.message ?? "succeeded")")
+    }
+
+    @Test("one role may hold two jobs; a role replaced in a later install keeps nothing; the installer cannot name itself")
+    func renamedRoles() throws {
+        let db = try TestDatabase.create()
+        let c = try db.connect()
+        // Roles are cluster-wide: a name of this test's own.
+        let app = "genre_t_app_\(UInt32.random(in: 0...UInt32.max))"
+        let installer = SchemaInstaller(catalog: try SQLCatalog.bundled())
+        var roles = SchemaInstaller.Roles()
+        roles.reader = app
+        roles.writer = app
+        roles.explicit = true
+        try c.query("SELECT genre._ensure_role($1)", [app])
+        defer { _ = try? c.query("SELECT genre._revoke_role($1)", [app]); _ = try? c.query("DROP ROLE IF EXISTS \(app)") }
+        try c.query("GRANT \(app) TO genre_test")
+        try installer.install(on: c, roles: roles)
+        let asApp = try Self.acting(as: app, in: db)
+        expectAllowed(asApp, "INSERT INTO genre.items (item_id, title) VALUES ('two-jobs', 'x')")
+        expectAllowed(asApp, "SELECT * FROM genre.recommend('u1', 3)")
+        // The default names again: the app role is replaced and loses both jobs.
+        try installer.install(on: c)
+        let again = try Self.acting(as: app, in: db)
+        expectDenied(again, "SELECT * FROM genre.recommend('u1', 3)")
+        expectDenied(again, "INSERT INTO genre.items (item_id, title) VALUES ('gone', 'x')")
+        var own = SchemaInstaller.Roles()
+        own.admin = "genre_test"
+        #expect(throws: SchemaError.self) { try installer.install(on: c, roles: own) }
+        #expect(try c.scalar("SELECT role_name FROM genre.roles WHERE kind = 'admin'") == "genre_admin", "a refused install changes nothing")
     }
 }

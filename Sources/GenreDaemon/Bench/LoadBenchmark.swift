@@ -45,7 +45,10 @@ public struct LoadBenchmark {
         let stop = Flag()
         let listening = Thread {
             while !stop.isSet {
-                guard let notes = try? listener.connection.waitForNotifications(timeout: 0.2) else { continue }
+                guard let notes = try? listener.connection.waitForNotifications(timeout: 0.2) else {
+                    Thread.sleep(forTimeInterval: 0.2)  // a lost listener: unanswered probes will show it
+                    continue
+                }
                 for note in notes { probes.arrived(note.payload) }
             }
         }
@@ -55,18 +58,15 @@ public struct LoadBenchmark {
         var result = Result()
         var generator = SystemRandomNumberGenerator()
         let tick = 0.02
-        let perTick = Double(rate) * tick
         let probeEvery = probesPerSecond > 0 ? 1 / Double(probesPerSecond) : .infinity
         let start = Date()
-        var owed = 0.0, nextProbe = 0.0, nextSample = 0.0, probeNumber = 0
+        var nextProbe = 0.0, nextSample = 0.0, probeNumber = 0
         let runID = UUID().uuidString.prefix(8)
         while true {
             let elapsed = Date().timeIntervalSince(start)
             if elapsed >= seconds { break }
-            // Catch up on what the schedule owes so the mean rate holds even after a slow INSERT.
-            owed += perTick
-            var batch = Int(owed)
-            owed -= Double(batch)
+            // What the schedule owes by now, so the mean rate holds even after a slow INSERT or a late tick.
+            var batch = max(0, Int(Double(rate) * elapsed) - result.events)
             if elapsed >= nextProbe {
                 let user = "load-\(runID)-\(probeNumber)"
                 probeNumber += 1

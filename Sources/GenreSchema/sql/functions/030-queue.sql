@@ -22,7 +22,8 @@ BEGIN
   INSERT INTO genre.work_queue AS q (queue, work_key)
     SELECT DISTINCT p_queue, k FROM unnest(p_keys) k WHERE k IS NOT NULL ORDER BY 2
   -- Work already waiting keeps its place in line (least): moving it to the back on every new request
-  -- would starve a user whose events arrive faster than the queue turns over.
+  -- would starve a user whose events arrive faster than the queue turns over. (Work requested again
+  -- while claimed goes to the back when its claim completes: genre._complete.)
   ON CONFLICT (queue, work_key) DO UPDATE
     SET version = q.version + 1, available_at = least(q.available_at, clock_timestamp()), attempts = 0, last_error = NULL;
   PERFORM pg_notify('genre_work', p_queue);
@@ -90,7 +91,10 @@ RETURNS boolean LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   DELETE FROM genre.work_queue WHERE queue = p_queue AND work_key = p_key AND version = p_version;
   IF FOUND THEN RETURN true; END IF;
-  UPDATE genre.work_queue SET claimed_by = NULL, claimed_until = NULL WHERE queue = p_queue AND work_key = p_key;
+  -- Requested again while it ran: back of the line (what was requested meanwhile waits its turn), or a
+  -- busy user would be taken first on every claim and starve everyone else.
+  UPDATE genre.work_queue SET claimed_by = NULL, claimed_until = NULL, available_at = clock_timestamp()
+   WHERE queue = p_queue AND work_key = p_key;
   RETURN false;
 END $$;
 COMMENT ON FUNCTION genre._complete(text, text, bigint) IS

@@ -197,7 +197,7 @@ BEGIN
   DELETE FROM genre.work_queue q USING unnest(p_keys, p_versions) AS d(work_key, version)
    WHERE q.queue = p_queue AND q.work_key = d.work_key AND q.version = d.version;
   GET DIAGNOSTICS v_done = ROW_COUNT;
-  UPDATE genre.work_queue q SET claimed_by = NULL, claimed_until = NULL
+  UPDATE genre.work_queue q SET claimed_by = NULL, claimed_until = NULL, available_at = clock_timestamp()
    WHERE q.queue = p_queue AND q.work_key = ANY (p_keys);
   RETURN v_done;
 END $$;

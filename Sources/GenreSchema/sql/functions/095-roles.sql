@@ -37,39 +37,55 @@ ALTER FUNCTION genre._prepare_generation(text) SECURITY DEFINER;
 ALTER FUNCTION genre._publish_generation(text, bigint, timestamptz, text[], bigint[]) SECURITY DEFINER;
 ALTER FUNCTION genre._drop_abandoned_generations() SECURITY DEFINER;
 
+-- Takes back everything a role holds in schema genre (a role that no longer holds a GENRE job, and every
+-- role before genre._apply_grants grants anew).
+CREATE OR REPLACE FUNCTION genre._revoke_role(p_role text)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_role) THEN RETURN; END IF;
+  EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA genre FROM %I', p_role);
+  EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA genre FROM %I', p_role);
+  EXECUTE format('REVOKE ALL ON ALL FUNCTIONS IN SCHEMA genre FROM %I', p_role);
+  EXECUTE format('REVOKE ALL ON SCHEMA genre FROM %I', p_role);
+END $$;
+COMMENT ON FUNCTION genre._revoke_role(text) IS 'Internal: revokes every privilege a role holds in schema genre.';
+
 -- Grants each role in genre.roles its privileges, after taking back whatever it held in schema genre (so
 -- a privilege dropped from this file is revoked by the next install). Called by `genre install`.
 CREATE OR REPLACE FUNCTION genre._apply_grants()
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   r record;
-  v_definers text[] := ARRAY['genre._prepare_generation(text)',
-                             'genre._publish_generation(text, bigint, timestamptz, text[], bigint[])',
-                             'genre._drop_abandoned_generations()'];
   v_reader_functions text[] := ARRAY['genre.recommend(text, integer, text[], text, text, boolean)',
                                      'genre.similar_items(text, integer)', 'genre.explain(text, text)',
                                      'genre.intra_list_diversity(text, integer)', 'genre.get(text)',
-                                     'genre.render_item_text(genre.items, text)', 'genre.status()'];
+                                     'genre.render_item_text(genre.items, text)'];
   v_admin_functions text[] := ARRAY['genre.set(text, boolean)', 'genre.set(text, double precision)',
                                     'genre.set(text, jsonb)', 'genre.set(text, text)', 'genre.reset(text)',
                                     'genre.set_scenario(text, jsonb, text)', 'genre.drop_scenario(text)',
                                     'genre.diff_settings(bigint, bigint)', 'genre.rollback_settings(bigint)',
                                     'genre.tune(text, text, integer, text, jsonb, boolean, bigint)',
                                     'genre.create_experiment(text, jsonb, text, text, boolean, integer, double precision)',
-                                    'genre.stop_experiment(text, text)', 'genre.retry_dead_letter(bigint)'];
+                                    'genre.stop_experiment(text, text)', 'genre.retry_dead_letter(bigint)',
+                                    'genre.status()'];
   v_results text[] := ARRAY['recommendations', 'item_neighbors', 'popular_items', 'item_factors',
                             'collaborative_models', 'result_generations', 'model_builds', 'interactions',
                             'item_embeddings', 'event_text_embeddings', 'watermarks', 'workers'];
   v_config text[] := ARRAY['settings', 'settings_history', 'scenarios', 'tuning_runs', 'tuning_trials',
                            'experiments', 'experiment_variants'];
+  -- What the admin may do to each configuration table: history and trials are appended, never rewritten.
+  v_admin_rights text[] := ARRAY['SELECT, INSERT, UPDATE, DELETE', 'SELECT, INSERT', 'SELECT, INSERT, UPDATE, DELETE',
+                                 'SELECT, INSERT, UPDATE', 'SELECT', 'SELECT, INSERT, UPDATE', 'SELECT, INSERT, UPDATE, DELETE'];
+  n integer;
   f text;
   t text;
 BEGIN
   EXECUTE 'REVOKE ALL ON ALL FUNCTIONS IN SCHEMA genre FROM PUBLIC';
-  FOR r IN SELECT kind, role_name FROM genre.roles LOOP
-    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA genre FROM %I', r.role_name);
-    EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA genre FROM %I', r.role_name);
-    EXECUTE format('REVOKE ALL ON ALL FUNCTIONS IN SCHEMA genre FROM %I', r.role_name);
+  -- Every revoke before any grant: one role may hold several jobs (--reader-role app --writer-role app).
+  FOR r IN SELECT DISTINCT role_name FROM genre.roles LOOP
+    PERFORM genre._revoke_role(r.role_name);
+  END LOOP;
+  FOR r IN SELECT kind, role_name FROM genre.roles ORDER BY kind LOOP
     EXECUTE format('GRANT USAGE ON SCHEMA genre TO %I', r.role_name);
     -- Internal helpers run as the caller, so they give nothing the caller's table rights do not.
     FOR f IN SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
@@ -93,7 +109,9 @@ BEGIN
     END IF;
     IF r.kind = 'admin' THEN
       FOREACH f IN ARRAY v_admin_functions LOOP EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f, r.role_name); END LOOP;
-      FOREACH t IN ARRAY v_config LOOP EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON genre.%I TO %I', t, r.role_name); END LOOP;
+      FOR n IN 1..cardinality(v_config) LOOP
+        EXECUTE format('GRANT %s ON genre.%I TO %I', v_admin_rights[n], v_config[n], r.role_name);
+      END LOOP;
       -- Queueing a tuning run or a retried dead letter (through genre._enqueue); seeing the backlog.
       EXECUTE format('GRANT EXECUTE ON FUNCTION genre._enqueue(text, text[]) TO %I', r.role_name);
       EXECUTE format('GRANT SELECT ON genre.work_queue TO %I', r.role_name);
@@ -112,8 +130,6 @@ BEGIN
       END LOOP;
       EXECUTE format('GRANT SELECT ON genre.experiment_results TO %I', r.role_name);
       EXECUTE format('GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA genre TO %I', r.role_name);
-    ELSE
-      FOREACH f IN ARRAY v_definers LOOP EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM %I', f, r.role_name); END LOOP;
     END IF;
   END LOOP;
 END $$;
