@@ -186,7 +186,7 @@ struct DatasetOptions: ParsableArguments {
     @Option(help: "For --protocol temporal: the newest fraction of interactions held out.") var testFraction = 0.2
     @Option(help: "For --protocol ms-recommenders: the shuffle's seed (42 is the protocol's; others measure split noise).")
     var splitSeed: UInt64 = 42
-    @Option(help: "For --validation with ms-recommenders: the fraction of train held out as validation.")
+    @Option(help: "For --validation (and genre tune) with ms-recommenders: the fraction of train held out as validation.")
     var validationFraction = 0.25
     @Option(help: "For --protocol given: the train file (same header as --interactions).") var train: String?
     @Option(help: "For --protocol given: the test file.") var test: String?

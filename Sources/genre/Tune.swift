@@ -53,7 +53,7 @@ struct Tune: ParsableCommand {
         let strategies = strategy == "both" ? ["random", "bayesian"] : [strategy]
         let dataset = try data.load()
         let split = try data.split(dataset)
-        let validation = Split.make(split.train, protocol: try data.splitProtocol())
+        let validation = Split.make(split.train, protocol: try data.validationProtocol())
         let vectors = try embedItems(dataset, needsText: false, noText: noText)
         print("\(dataset.name): tuning \(goal.name)@\(goal.k) on a validation split of train (\(validation.train.count) / \(validation.test.count)); "
               + "\(searchSpace.dimensions) parameters, \(trials) trials per strategy")

@@ -42,9 +42,9 @@ public struct LoadBenchmark {
         let listener = HandedOver(try PostgresConnection(url: databaseURL))
         try listener.connection.listen("genre_refreshed")
         let probes = ProbeClock()
-        let stop = Flag()
+        let stop = ShutdownSignal()
         let listening = Thread {
-            while !stop.isSet {
+            while !stop.isTriggered {
                 guard let notes = try? listener.connection.waitForNotifications(timeout: 0.2) else {
                     Thread.sleep(forTimeInterval: 0.2)  // a lost listener: unanswered probes will show it
                     continue
@@ -53,7 +53,7 @@ public struct LoadBenchmark {
             }
         }
         listening.start()
-        defer { stop.set(); while !listening.isFinished { Thread.sleep(forTimeInterval: 0.01) } }
+        defer { stop.trigger(); while !listening.isFinished { Thread.sleep(forTimeInterval: 0.01) } }
 
         var result = Result()
         var generator = SystemRandomNumberGenerator()
@@ -140,11 +140,4 @@ private final class ProbeClock: @unchecked Sendable {
 private final class HandedOver: @unchecked Sendable {
     let connection: PostgresConnection
     init(_ connection: PostgresConnection) { self.connection = connection }
-}
-
-private final class Flag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
 }
