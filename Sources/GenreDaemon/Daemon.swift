@@ -4,8 +4,9 @@ import GenrePostgres
 import GenreLinearAlgebra
 import GenreSchema
 
-/// `genre run`: checks the schema, then runs the real-time worker, the trainer and the embedding worker on
-/// their own threads (each with its own connection; libpq calls block) until SIGTERM or SIGINT.
+/// `genre run`: checks the schema, then runs its services, each on its own thread with its own connection
+/// (libpq calls block), until SIGTERM or SIGINT: real-time lanes, the event folder, the snapshot follower,
+/// the embedding worker, the heartbeat and, on a daemon that trains, the trainer and tuning.
 public final class Daemon: Sendable {
     public let context: DaemonContext
     /// Real-time lanes (threads claiming and refreshing users).
@@ -39,14 +40,21 @@ public final class Daemon: Sendable {
         // Every service parallelises its own work; OpenBLAS threads on top would only contend for two cores.
         BLAS.setThreads(1)
         let group = DispatchGroup()
-        let trainer = context.trains ? Trainer(context: context) : nil
-        let embedding = EmbeddingWorker(context: context)
         for lane in 0..<realtimeWorkers {
             let worker = RealtimeWorker(context: context, lane: lane)
             spawn("genre-realtime-\(lane)", group) { worker.run() }
         }
-        if let trainer { spawn("genre-trainer", group) { trainer.run() } }
+        let events = EventFolder(context: context), snapshots = SnapshotFollower(context: context)
+        spawn("genre-events", group) { events.run() }
+        spawn("genre-snapshots", group) { snapshots.run() }
+        if context.trains {
+            let trainer = Trainer(context: context), tuning = TuningService(context: context)
+            spawn("genre-trainer", group) { trainer.run() }
+            spawn("genre-tuning", group) { tuning.run() }
+        }
+        let embedding = EmbeddingWorker(context: context), heartbeat = HeartbeatService(context: context)
         spawn("genre-embedding", group) { embedding.run() }
+        spawn("genre-heartbeat", group) { heartbeat.run() }
         context.logger.info("daemon running", metadata: ["genre.trains": "\(context.trains)"])
         group.wait()
         RealtimeWorker.releaseClaims(context)

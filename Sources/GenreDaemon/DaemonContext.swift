@@ -11,6 +11,8 @@ public struct DaemonContext: Sendable {
     public let shutdown: ShutdownSignal
     public let snapshots: SnapshotBox
     public let stats: DaemonStats
+    /// Every service's last step, success and error, copied to genre.service_health by the heartbeat.
+    public let health: ServiceHealth
     /// Whether this daemon competes for the training lock (a pure real-time replica can opt out).
     public let trains: Bool
 
@@ -24,6 +26,7 @@ public struct DaemonContext: Sendable {
         self.shutdown = shutdown
         self.snapshots = SnapshotBox()
         self.stats = DaemonStats()
+        self.health = ServiceHealth()
         self.trains = trains
     }
 }

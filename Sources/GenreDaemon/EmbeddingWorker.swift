@@ -24,11 +24,11 @@ public final class EmbeddingWorker: @unchecked Sendable {
     public init(context: DaemonContext, loadModel: @escaping () throws -> SentenceEmbedder = { try SentenceEmbedder.pinned() }) {
         self.context = context
         self.loadModel = loadModel
-        connection = ReconnectingConnection(url: context.databaseURL, listening: ["genre_work", "genre_settings"], logger: context.logger)
+        connection = ServiceLoop.connection(context, listening: ["genre_work", "genre_settings"])
     }
 
     public func run() {
-        ServiceLoop.run("embedding worker", connection: connection, context: context, errorPause: 1, step: step)
+        ServiceLoop.run("embedding", connection: connection, context: context, errorPause: 1, step: step)
     }
 
     func step(_ db: PostgresConnection) throws {
@@ -79,11 +79,18 @@ public final class EmbeddingWorker: @unchecked Sendable {
         }
     }
 
-    /// The model, loaded on first use. A missing model is logged (with its fix) and retried every
-    /// minute; everything else in the daemon keeps working without it.
+    /// Seconds between attempts to load a missing or corrupt model.
+    static let modelRetrySeconds = 10.0
+
+    /// The model, loaded on first use. A missing model is logged (with its fix), counted as a failure of
+    /// this service on every step (genre.status() is degraded and says why) and retried every few seconds;
+    /// everything else in the daemon keeps working without it.
     func model() throws -> SentenceEmbedder? {
         if let embedder { return embedder }
-        if let failure = modelFailure, Date().timeIntervalSince(failure.at) < 60 { return nil }
+        if let failure = modelFailure, Date().timeIntervalSince(failure.at) < Self.modelRetrySeconds {
+            context.health.fail("embedding", "cannot load the language model: \(failure.message)")
+            return nil
+        }
         do {
             let loaded = try loadModel()
             embedder = loaded
@@ -92,6 +99,7 @@ public final class EmbeddingWorker: @unchecked Sendable {
             return loaded
         } catch {
             modelFailure = ("\(error)", Date())
+            context.health.fail("embedding", "cannot load the language model: \(error)")
             context.logger.error("cannot load the language model; items are not embedded until it is fixed", metadata: ["error": "\(error)"])
             return nil
         }

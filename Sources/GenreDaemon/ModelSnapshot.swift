@@ -40,7 +40,15 @@ public struct ModelSnapshot: Sendable {
 /// The current snapshot, shared between the trainer (which replaces it) and the real-time worker.
 public final class SnapshotBox: Sendable {
     private let current = Mutex<ModelSnapshot?>(nil)
+    private let building = Mutex(false)
     public init() {}
+
+    /// True while this daemon's trainer builds: the build it is about to hand over must not be loaded back
+    /// from the result tables meanwhile (slower, and a second copy of the same model).
+    public var ownBuildInProgress: Bool {
+        get { building.withLock { $0 } }
+        set { building.withLock { $0 = newValue } }
+    }
     public var snapshot: ModelSnapshot? { current.withLock { $0 } }
     public func replace(_ snapshot: ModelSnapshot) {
         current.withLock { existing in

@@ -4,8 +4,7 @@ import GenrePostgres
 
 /// The training service: rebuilds models and refreshes every user when enough new events arrived, when the
 /// rebuild interval passed, or when a setting that shapes the model changed. Only one daemon trains at a
-/// time: the build runs under a session advisory lock, and the others keep serving in real time. Between
-/// builds it runs queued tuning runs (claimed from the work queue, so one daemon runs each).
+/// time: the build runs under a session advisory lock, and the others keep serving in real time.
 // @unchecked: created on one thread and then used only by the service thread it is handed to.
 public final class Trainer: @unchecked Sendable {
     static let lockKey: Int64 = 0x67_65_6e_72_65_01  // "genre" + 1
@@ -16,7 +15,7 @@ public final class Trainer: @unchecked Sendable {
 
     public init(context: DaemonContext) {
         self.context = context
-        connection = ReconnectingConnection(url: context.databaseURL, listening: ["genre_settings"], logger: context.logger)
+        connection = ServiceLoop.connection(context, listening: ["genre_settings"])
     }
 
     public func run() {
@@ -24,17 +23,6 @@ public final class Trainer: @unchecked Sendable {
             let settings = try DaemonSettings.load(db)
             if let reason = try buildReason(db, settings: settings) {
                 try buildUnderLock(db, settings: settings, reason: reason)
-            } else {
-                // Between builds: one queued tuning run (genre.tune), if any.
-                let shutdown = context.shutdown
-                do {
-                    if try TuningRunner(workerID: context.workerID, logger: context.logger)
-                        .runNext(on: db, settings: settings, shouldStop: { shutdown.isTriggered }) {
-                        context.stats.add("tuning_runs")
-                    }
-                } catch is ModelBuilder.Cancelled {
-                    context.logger.info("tuning run interrupted: shutting down")
-                }
             }
             // Experiments learn from their results every few seconds (shares, probabilities, promotion).
             if Date().timeIntervalSince(lastExperimentUpdate) >= min(settings.pollIntervalSeconds, 5) {
@@ -79,6 +67,8 @@ public final class Trainer: @unchecked Sendable {
         // Fold everything committed so far into interactions first, so the build sees it.
         try db.query("SELECT genre._apply_events()")
         let builder = ModelBuilder(workerID: context.workerID, logger: context.logger)
+        context.snapshots.ownBuildInProgress = true
+        defer { context.snapshots.ownBuildInProgress = false }
         do {
             let shutdown = context.shutdown
             if let (snapshot, _) = try builder.build(on: db, settings: settings, shouldStop: { shutdown.isTriggered }) {

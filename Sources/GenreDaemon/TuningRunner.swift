@@ -24,35 +24,60 @@ struct TuningRunner {
         var seed: UInt64
     }
 
-    /// Claims and runs one queued run; false when there was none.
+    /// Claims and runs one queued run; false when there was none. A run interrupted by a shutdown keeps its
+    /// finished trials and its work row (given back with the daemon's other claims, or by its lease after a
+    /// crash), so the next daemon to claim it resumes after the last finished trial.
     func runNext(on db: PostgresConnection, settings: DaemonSettings, shouldStop: @escaping @Sendable () -> Bool) throws -> Bool {
         let claimed = try db.query("SELECT work_key, version FROM genre._claim('tuning', $1, 1, $2, $3)",
                                    [workerID, max(settings.leaseSeconds, 60), settings.maxAttempts])
         guard claimed.rowCount == 1, let key = claimed.string(0, 0), let version = try claimed.int(0, 1), let id = Int64(key) else { return false }
-        defer { _ = try? db.query("SELECT genre._complete('tuning', $1, $2)", [key, version]) }
         let row = try db.query("""
             SELECT scenario, strategy, trials, metric, search_space::text, apply_best, seed FROM genre.tuning_runs WHERE id = $1
             """, [Int(id)])
-        guard row.rowCount == 1 else { return true }
+        guard row.rowCount == 1 else {
+            try db.query("SELECT genre._complete('tuning', $1, $2)", [key, version])
+            return true
+        }
         let run = Run(id: id, scenario: row.string(0, 0) ?? "default", strategy: row.string(0, 1) ?? "bayesian",
                       trials: try row.int(0, 2) ?? 1, metric: row.string(0, 3) ?? "ndcg@10", space: row.string(0, 4) ?? "{}",
                       applyBest: try row.bool(0, 5) ?? false, seed: UInt64(max(0, try row.int(0, 6) ?? 1)))
-        // A run taken over after a crash starts again from its first trial.
-        try db.query("DELETE FROM genre.tuning_trials WHERE run_id = $1", [Int(id)])
-        try db.query("UPDATE genre.tuning_runs SET status = 'running', started_at = now(), note = NULL WHERE id = $1", [Int(id)])
+        let completed = try finishedTrials(run.id, on: db)
+        try db.query("""
+            UPDATE genre.tuning_runs SET status = 'running', started_at = coalesce(started_at, now()),
+                   note = CASE WHEN $2 > 0 THEN format('resumed after %s finished trial(s)', $2) END WHERE id = $1
+            """, [Int(id), completed.count])
         do {
-            try execute(run, on: db, settings: settings, lease: max(settings.leaseSeconds, 60), shouldStop: shouldStop)
-        } catch is ModelBuilder.Cancelled {
-            try? db.query("UPDATE genre.tuning_runs SET status = 'queued', note = 'interrupted by a shutdown; will run again' WHERE id = $1", [Int(id)])
+            try execute(run, completed: completed, on: db, settings: settings, lease: max(settings.leaseSeconds, 60), shouldStop: shouldStop)
+        } catch _ where shouldStop() {
+            // Not completed: the work row goes back to the queue with the daemon's claims.
+            try? db.query("""
+                UPDATE genre.tuning_runs SET status = 'queued', note = 'interrupted by a shutdown; resumes after its last finished trial'
+                 WHERE id = $1
+                """, [Int(id)])
             throw ModelBuilder.Cancelled()
         } catch {
             logger.warning("tuning run failed", metadata: ["genre.run": "\(id)", "error": "\(error)"])
             try db.query("UPDATE genre.tuning_runs SET status = 'failed', note = $2, finished_at = now() WHERE id = $1", [Int(id), "\(error)"])
         }
+        try db.query("SELECT genre._complete('tuning', $1, $2)", [key, version])
         return true
     }
 
-    func execute(_ run: Run, on db: PostgresConnection, settings: DaemonSettings, lease: Double,
+    /// The run's trials finished before an interruption: 1, 2, … without gaps (a gap ends the prefix, and
+    /// later rows are dropped so they are run again in order).
+    func finishedTrials(_ run: Int64, on db: PostgresConnection) throws -> [Tuner.Trial] {
+        let rows = try db.query("SELECT trial, value, error, seconds FROM genre.tuning_trials WHERE run_id = $1 ORDER BY trial", [Int(run)])
+        var trials: [Tuner.Trial] = []
+        for row in 0..<rows.rowCount {
+            guard try rows.int(row, 0) == trials.count + 1 else { break }
+            trials.append(Tuner.Trial(number: trials.count + 1, parameters: [:], value: try rows.double(row, 1), error: rows.string(row, 2),
+                                      seconds: try rows.double(row, 3) ?? 0))
+        }
+        try db.query("DELETE FROM genre.tuning_trials WHERE run_id = $1 AND trial > $2", [Int(run), trials.count])
+        return trials
+    }
+
+    func execute(_ run: Run, completed: [Tuner.Trial], on db: PostgresConnection, settings: DaemonSettings, lease: Double,
                  shouldStop: @escaping @Sendable () -> Bool) throws {
         let metric = try RecommenderTuning.Metric(run.metric)
         guard let base = settings.variants.first(where: { $0.name == run.scenario })?.model else {
@@ -75,12 +100,12 @@ struct TuningRunner {
         // The objective keeps every metric of the trial it just ran, for its tuning_trials row.
         var measured: RankingMetrics?
         let trials = try Tuner.run(space: space, strategy: run.strategy, trials: run.trials, seed: run.seed,
-                                   first: RecommenderTuning.startingPoint(space, base), objective: { point in
+                                   first: RecommenderTuning.startingPoint(space, base), completed: completed, objective: { point in
             if shouldStop() { throw ModelBuilder.Cancelled() }
             measured = nil
             let trialSettings = try RecommenderTuning.apply(point, to: base)
             let result = try Evaluator(itemCount: data.catalog.ids.count, settings: trialSettings, vectors: table)
-                .run(model: "hybrid", split: tunesEventWeights ? split(trialSettings) : baseSplit, k: metric.k)
+                .run(model: "hybrid", split: tunesEventWeights ? split(trialSettings) : baseSplit, k: metric.k, shouldStop: shouldStop)
             measured = result.metrics
             return metric.value(result.metrics)
         }, onTrial: { trial in

@@ -37,7 +37,8 @@ extension PostgresConnection {
     @discardableResult
     public func copyIn(_ sql: String, flushBytes: Int = 1 << 20, produce: (CopyStream) throws -> Void) throws -> Int {
         let context = Self.summary(of: sql)
-        let start = PQexec(handle, sql)
+        guard PQsendQuery(handle, sql) == 1 else { throw makeError(nil, kind: .copy, context: context) }
+        let start = awaitResult(context: context)
         try check(start, expecting: [PGRES_COPY_IN], context: context)
         PQclear(start)
 
@@ -55,17 +56,15 @@ extension PostgresConnection {
         guard PQputCopyEnd(handle, nil) == 1 else {
             throw makeError(nil, kind: .copy, context: context)
         }
-        var rows = 0
-        var failure: PostgresError?
-        while let result = PQgetResult(handle) {
-            if PQresultStatus(result) == PGRES_COMMAND_OK {
-                rows = Int(String(cString: PQcmdTuples(result))) ?? 0
-            } else if failure == nil {
-                failure = makeError(result, kind: .copy, context: context)
-            }
-            PQclear(result)
+        let end = awaitResult(context: context)
+        let status = end.map { PQresultStatus($0) } ?? PGRES_FATAL_ERROR
+        guard status == PGRES_COMMAND_OK, let end else {
+            let failure = makeError(end, kind: .copy, context: context)
+            if let end { PQclear(end) }
+            throw failure
         }
-        if let failure { throw failure }
+        let rows = Int(String(cString: PQcmdTuples(end))) ?? 0
+        PQclear(end)
         return rows
     }
 

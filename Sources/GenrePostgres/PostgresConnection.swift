@@ -11,6 +11,10 @@ public final class PostgresConnection {
     let handle: OpaquePointer
     /// The URL with its password masked, for messages and logs.
     public let redactedURL: String
+    /// Readable once the owner is stopping (the daemon's shutdown pipe): a statement still running
+    /// `interruptGraceSeconds` later is cancelled on the server. See PostgresConnection+Interrupt.swift.
+    public var interruptFD: Int32?
+    public var interruptGraceSeconds = 1.0
 
     public init(url: String) throws {
         redactedURL = PostgresError.redact(url)
@@ -47,13 +51,14 @@ public final class PostgresConnection {
                                 message: "parameter $\(position + 1) contains a NUL character (U+0000), which PostgreSQL text cannot store",
                                 context: context ?? Self.summary(of: sql))
         }
-        let result: OpaquePointer? = withCStringArray(texts) { values in
-            if parameters.isEmpty {
-                return PQexec(handle, sql)
-            }
-            return PQexecParams(handle, sql, Int32(values.count), nil, values, nil, nil, 0)
+        let context = context ?? Self.summary(of: sql)
+        let sent = withCStringArray(texts) { values in
+            // Without parameters the simple protocol runs several statements, as PQexec did.
+            parameters.isEmpty ? PQsendQuery(handle, sql) : PQsendQueryParams(handle, sql, Int32(values.count), nil, values, nil, nil, 0)
         }
-        try check(result, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK], context: context ?? Self.summary(of: sql))
+        guard sent == 1 else { throw makeError(nil, context: context) }
+        let result = awaitResult(context: context)
+        try check(result, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK], context: context)
         return QueryResult(result: result)
     }
 

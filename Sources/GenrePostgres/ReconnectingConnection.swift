@@ -11,11 +11,15 @@ public final class ReconnectingConnection {
     private let logger: Logger
     private var backoff: Backoff
     private var connection: PostgresConnection?
+    /// Handed to every connection opened here: statements still running once it is readable get cancelled.
+    private let interruptFD: Int32?
     /// Set when a new connection was opened and cleared by `markCaughtUp()`.
     public private(set) var isFreshConnection = false
 
-    public init(url: String, listening channels: [String] = [], backoff: Backoff = Backoff(), logger: Logger) {
+    public init(url: String, listening channels: [String] = [], backoff: Backoff = Backoff(), interruptFD: Int32? = nil,
+                logger: Logger) {
         self.url = url
+        self.interruptFD = interruptFD
         self.channels = channels
         self.backoff = backoff
         self.logger = logger
@@ -29,6 +33,7 @@ public final class ReconnectingConnection {
         while true {
             do {
                 let fresh = try PostgresConnection(url: url)
+                fresh.interruptFD = interruptFD
                 for channel in channels { try fresh.listen(channel) }
                 if backoff.attempt > 0 {
                     logger.info("reconnected", metadata: ["db.attempts": "\(backoff.attempt)"])

@@ -9,6 +9,14 @@ public enum Tuner {
         public var value: Double?
         public var error: String?
         public var seconds: Double
+
+        public init(number: Int, parameters: [String: SearchSpace.Value], value: Double? = nil, error: String? = nil, seconds: Double) {
+            self.number = number
+            self.parameters = parameters
+            self.value = value
+            self.error = error
+            self.seconds = seconds
+        }
     }
 
     public static func optimizer(_ strategy: String, space: SearchSpace, seed: UInt64) throws -> any Optimizer {
@@ -19,9 +27,13 @@ public enum Tuner {
         }
     }
 
+    /// - Parameter completed: trials of an interrupted run, in order (only their value, error and seconds
+    ///   are used). They are replayed, not evaluated again: the optimizer suggests what it suggested then
+    ///   (same seed, same observations) and observes the recorded value, so a resumed run continues exactly
+    ///   where it stopped and ends with all its trials.
     @discardableResult
     public static func run(space: SearchSpace, strategy: String, trials: Int, seed: UInt64,
-                           first: [String: SearchSpace.Value]? = nil,
+                           first: [String: SearchSpace.Value]? = nil, completed: [Trial] = [],
                            objective: ([String: SearchSpace.Value]) throws -> Double,
                            onTrial: (Trial) throws -> Void = { _ in }) throws -> [Trial] {
         var optimizer = try optimizer(strategy, space: space, seed: seed)
@@ -30,6 +42,13 @@ public enum Tuner {
             // The first trial may be given (the current settings), so "better than the defaults" is measured.
             let unit = number == 1 && first != nil ? space.encode(first!) : optimizer.suggest()
             let parameters = number == 1 && first != nil ? first! : space.decode(unit)
+            if number <= completed.count {
+                let recorded = completed[number - 1]
+                optimizer.observe(unit, value: recorded.value ?? .nan)
+                done.append(Trial(number: number, parameters: parameters, value: recorded.value, error: recorded.error,
+                                  seconds: recorded.seconds))
+                continue
+            }
             let start = Date()
             var trial = Trial(number: number, parameters: parameters, value: nil, error: nil, seconds: 0)
             do {

@@ -3,16 +3,23 @@ import Foundation
 import GenrePostgres
 
 struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show queues, dead letters, the watermark, the last build and live daemons.")
+    /// Exit code when genre.status() says degraded, so the command serves as a container health check.
+    static let degradedExitCode: Int32 = 8
+    static let configuration = CommandConfiguration(
+        abstract: "Show the state (ok or degraded: why), queues, dead letters, the watermark, the last build, live daemons and their services.",
+        discussion: "Exits 0 when the state is ok, \(degradedExitCode) when degraded, 2 when the database cannot be reached.")
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
+        var state = ""
         try runReportingErrors {
             let rows = try database.connect().query("SELECT * FROM genre.status()")
             for column in 0..<rows.columnCount {
                 print("\(rows.columnName(column).padding(toLength: 20, withPad: " ", startingAt: 0)) \(rows.string(0, column) ?? "—")")
             }
+            state = rows.string(0, 0) ?? ""
         }
+        if state != "ok" { throw ExitCode(Self.degradedExitCode) }
     }
 }
 

@@ -36,17 +36,22 @@ public struct Evaluator {
     public enum Failure: Error, CustomStringConvertible {
         case unknownModel(String)
         case needsText(String)
+        case stopped
         public var description: String {
             switch self {
             case .unknownModel(let name): return "unknown model \"\(name)\"; choose one of \(Evaluator.models.joined(separator: ", "))"
             case .needsText(let name): return "model \"\(name)\" needs item text (item embeddings); give --items or a dataset with titles"
+            case .stopped: return "stopped before the evaluation finished"
             }
         }
     }
 
-    /// - Parameter progress: called with a phase name and a fraction done.
+    /// - Parameters:
+    ///   - progress: called with a phase name and a fraction done.
+    ///   - shouldStop: polled by training and every 64 users; once true the run throws `Failure.stopped`.
     public func run(model name: String, split: Split, k: Int,
-                    progress: (String, Double) -> Void = { _, _ in }) throws -> Result {
+                    progress: (String, Double) -> Void = { _, _ in },
+                    shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> Result {
         guard Self.models.contains(name) else { throw Failure.unknownModel(name) }
         if name == "content" && vectors == nil { throw Failure.needsText(name) }
         let trainStart = Date()
@@ -63,7 +68,8 @@ public struct Evaluator {
             ? CooccurrenceModel(matrix: matrix, neighborsPerItem: settings.neighborsPerItem, shrinkage: settings.shrinkage)
             : CooccurrenceModel(neighbors: Array(repeating: [], count: itemCount))
         let collaborative: (any CollaborativeModel)? = needs.collaborative > 0
-            ? try Self.trainCollaborative(name == "hybrid" ? settings.collaborativeModel : name, matrix: matrix, settings: settings)
+            ? try Self.trainCollaborative(name == "hybrid" ? settings.collaborativeModel : name, matrix: matrix, settings: settings,
+                                          shouldStop: shouldStop)
             : nil
         let trainSeconds = Date().timeIntervalSince(trainStart)
 
@@ -81,7 +87,10 @@ public struct Evaluator {
         var scratch = CooccurrenceRecommender.Scratch(itemCount: itemCount, anchors: 3)
         var lists: [Int: [(item: Int32, score: Float)]] = [:]
         for (position, user) in testUsers.enumerated() {
-            if position % 64 == 0 { progress("recommend", Double(position) / Double(max(testUsers.count, 1))) }
+            if position % 64 == 0 {
+                if shouldStop() { throw Failure.stopped }
+                progress("recommend", Double(position) / Double(max(testUsers.count, 1)))
+            }
             // Every train item is excluded, however old (no re-show in evaluation).
             let history = UserHistory(entries: perUser[user], limit: settings.historyItems)
             let interest = needs.content > 0 ? vectors.flatMap {

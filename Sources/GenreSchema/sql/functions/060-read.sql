@@ -144,12 +144,26 @@ COMMENT ON FUNCTION genre.similar_items(text, integer) IS
 DROP FUNCTION IF EXISTS genre.status();
 CREATE FUNCTION genre.status()
 RETURNS TABLE (
+  state text,
   users_queued bigint, users_claimed bigint, dead_letters bigint,
   events_applied bigint, events_pending bigint, last_event_id bigint, watermark_at timestamptz,
   items_to_embed bigint, items_embedded bigint, items_without_text bigint, event_texts_to_embed bigint,
-  last_build_at timestamptz, last_build jsonb, workers_alive integer, workers jsonb)
+  last_build_at timestamptz, last_build jsonb, workers_alive integer, workers jsonb, services jsonb)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  WITH live AS (
+    SELECT wk.* FROM genre.workers wk WHERE wk.stopped_at IS NULL AND wk.heartbeat_at > now() - interval '30 seconds'
+  ), services AS (
+    SELECT h.*, l.hostname, l.pid FROM genre.service_health h JOIN live l USING (worker_id)
+  )
   SELECT
+    CASE
+      WHEN NOT EXISTS (SELECT 1 FROM live) THEN 'degraded: no daemon is running (no heartbeat in the last 30 s)'
+      WHEN EXISTS (SELECT 1 FROM services WHERE consecutive_failures > 0) THEN
+        'degraded: ' || (SELECT string_agg(format('%s on %s:%s failed %s time(s) in a row: %s', s.service, s.hostname, s.pid,
+                                                  s.consecutive_failures, left(s.last_error, 300)), '; ' ORDER BY s.service, s.worker_id)
+                           FROM services s WHERE s.consecutive_failures > 0)
+      ELSE 'ok'
+    END,
     (SELECT count(*) FROM genre.work_queue WHERE queue = 'users'),
     (SELECT count(*) FROM genre.work_queue WHERE queue = 'users' AND claimed_until > clock_timestamp()),
     (SELECT count(*) FROM genre.dead_letters),
@@ -161,16 +175,20 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     b.finished_at,
     CASE WHEN b.id IS NULL THEN NULL ELSE jsonb_build_object('model', b.model, 'users', b.users, 'items', b.items,
       'interactions', b.interactions, 'seconds', extract(epoch FROM b.finished_at - b.started_at), 'details', b.details) END,
-    (SELECT count(*)::integer FROM genre.workers wk WHERE wk.stopped_at IS NULL AND wk.heartbeat_at > now() - interval '30 seconds'),
-    (SELECT coalesce(jsonb_agg(jsonb_build_object('worker_id', wk.worker_id, 'hostname', wk.hostname, 'pid', wk.pid,
-              'heartbeat_at', wk.heartbeat_at, 'started_at', wk.started_at, 'state', wk.state) ORDER BY wk.heartbeat_at DESC), '[]')
-       FROM genre.workers wk WHERE wk.stopped_at IS NULL AND wk.heartbeat_at > now() - interval '30 seconds')
+    (SELECT count(*)::integer FROM live),
+    (SELECT coalesce(jsonb_agg(jsonb_build_object('worker_id', l.worker_id, 'hostname', l.hostname, 'pid', l.pid,
+              'heartbeat_at', l.heartbeat_at, 'started_at', l.started_at, 'state', l.state) ORDER BY l.heartbeat_at DESC), '[]')
+       FROM live l),
+    (SELECT coalesce(jsonb_agg(jsonb_build_object('worker_id', s.worker_id, 'service', s.service, 'step_at', s.step_at,
+              'last_success_at', s.last_success_at, 'last_error', s.last_error, 'last_error_at', s.last_error_at,
+              'consecutive_failures', s.consecutive_failures) ORDER BY s.worker_id, s.service), '[]')
+       FROM services s)
   FROM genre.watermarks w
   LEFT JOIN LATERAL (SELECT * FROM genre.model_builds ORDER BY id DESC LIMIT 1) b ON true
   WHERE w.name = 'interactions'
 $$;
 COMMENT ON FUNCTION genre.status() IS
-  'Health at a glance: queued and claimed users, dead letters, events applied and pending behind the watermark (and the id of the last applied), the time the watermark last moved, the embedding backlog (exact counts: items and event texts queued, items embedded, items whose text renders empty), the last model build, and live daemons (heartbeat within 30 s).';
+  'Health at a glance: state (ok, or degraded: and why — no live daemon, or a service whose last steps failed, with its error), queued and claimed users, dead letters, events applied and pending behind the watermark (and the id of the last applied), the time the watermark last moved, the embedding backlog (exact counts: items and event texts queued, items embedded, items whose text renders empty), the last model build, live daemons (heartbeat within 30 s) and each of their services (last step, last success, last error, failures in a row).';
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Heartbeats (internal).
@@ -181,8 +199,26 @@ RETURNS void LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
 $$;
 COMMENT ON FUNCTION genre._heartbeat(text, text, integer, text, jsonb) IS 'Internal: records that a daemon is alive.';
 
+-- p_services: [{"service": …, "step_at": …, "last_success_at": …, "last_error": …, "last_error_at": …,
+-- "consecutive_failures": n}, …], the daemon's in-memory record of each of its services.
+CREATE OR REPLACE FUNCTION genre._report_services(p_worker text, p_services jsonb)
+RETURNS void LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+  INSERT INTO genre.service_health AS h (worker_id, service, reported_at, step_at, last_success_at, last_error, last_error_at,
+                                         consecutive_failures)
+  SELECT p_worker, s.service, now(), s.step_at, s.last_success_at, s.last_error, s.last_error_at, s.consecutive_failures
+    FROM jsonb_to_recordset(p_services) AS s(service text, step_at timestamptz, last_success_at timestamptz, last_error text,
+                                              last_error_at timestamptz, consecutive_failures integer)
+  ON CONFLICT (worker_id, service) DO UPDATE SET reported_at = now(), step_at = EXCLUDED.step_at,
+     last_success_at = EXCLUDED.last_success_at, last_error = EXCLUDED.last_error, last_error_at = EXCLUDED.last_error_at,
+     consecutive_failures = EXCLUDED.consecutive_failures
+$$;
+COMMENT ON FUNCTION genre._report_services(text, jsonb) IS 'Internal: records the health of each of a daemon''s services.';
+
 CREATE OR REPLACE FUNCTION genre._worker_stopped(p_worker text)
 RETURNS void LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
-  UPDATE genre.workers SET stopped_at = now() WHERE worker_id = p_worker
+  UPDATE genre.workers SET stopped_at = now() WHERE worker_id = p_worker;
+  -- Daemons that stopped a week ago say nothing about today's health.
+  DELETE FROM genre.service_health h USING genre.workers w
+   WHERE w.worker_id = h.worker_id AND w.heartbeat_at < now() - interval '7 days';
 $$;
 COMMENT ON FUNCTION genre._worker_stopped(text) IS 'Internal: records a clean daemon shutdown.';

@@ -70,7 +70,7 @@ DECLARE
                                     'genre.status()'];
   v_results text[] := ARRAY['recommendations', 'item_neighbors', 'popular_items', 'item_factors',
                             'collaborative_models', 'result_generations', 'model_builds', 'interactions',
-                            'item_embeddings', 'event_text_embeddings', 'watermarks', 'workers'];
+                            'item_embeddings', 'event_text_embeddings', 'watermarks', 'workers', 'service_health'];
   v_config text[] := ARRAY['settings', 'settings_history', 'scenarios', 'tuning_runs', 'tuning_trials',
                            'experiments', 'experiment_variants'];
   -- What the admin may do to each configuration table: history and trials are appended, never rewritten.
@@ -118,7 +118,7 @@ BEGIN
       EXECUTE format('GRANT SELECT, DELETE ON genre.dead_letters TO %I', r.role_name);
       -- genre.drop_scenario deletes the dropped scenario's stored lists (derived rows the daemon rebuilds).
       EXECUTE format('GRANT DELETE ON genre.recommendations TO %I', r.role_name);
-      EXECUTE format('GRANT SELECT ON genre.impressions, genre.workers, genre.watermarks TO %I', r.role_name);
+      EXECUTE format('GRANT SELECT ON genre.impressions, genre.workers, genre.service_health, genre.watermarks TO %I', r.role_name);
       EXECUTE format('GRANT USAGE ON ALL SEQUENCES IN SCHEMA genre TO %I', r.role_name);
     END IF;
     IF r.kind = 'daemon' THEN

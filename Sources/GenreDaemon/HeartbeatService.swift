@@ -1,0 +1,33 @@
+import Foundation
+import GenrePostgres
+
+/// Tells the database this daemon is alive, every few seconds: a heartbeat row in genre.workers (with its
+/// snapshot and counters) and each service's health in genre.service_health, which genre.status() reads.
+/// Its own service, so a long step elsewhere (a build, a backlog fold) never makes a live daemon look dead.
+// @unchecked: created on one thread and then used only by the service thread it is handed to.
+final class HeartbeatService: @unchecked Sendable {
+    static let interval = 5.0
+    let context: DaemonContext
+    let connection: ReconnectingConnection
+
+    init(context: DaemonContext) {
+        self.context = context
+        connection = ServiceLoop.connection(context)
+    }
+
+    func run() {
+        ServiceLoop.run("heartbeat", connection: connection, context: context, errorPause: 1) { db in
+            try beat(db)
+            context.shutdown.sleep(Self.interval)
+        }
+    }
+
+    func beat(_ db: PostgresConnection) throws {
+        let state = "{\"snapshot_build\":\(context.snapshots.snapshot?.buildID ?? 0),\"counters\":\(context.stats.json)}"
+        try db.transaction {
+            try db.query("SELECT genre._heartbeat($1, $2, $3, $4, $5::jsonb)",
+                         [context.workerID, ProcessInfo.processInfo.hostName, Int(getpid()), GenreVersion.current, state])
+            try db.query("SELECT genre._report_services($1, $2::jsonb)", [context.workerID, context.health.json])
+        }
+    }
+}
