@@ -26,16 +26,18 @@ enum CollaborativeStore {
         }
     }
 
-    /// Writes the model's item factors (factor models) and its parameters under one new generation. An
-    /// ensemble stores its factor members' vectors one after the other in member order (als, then bpr) and
-    /// BPR's item bias; its parameters list each member with its weight.
-    static func publish(_ trained: Trained, catalog: ItemCatalog, on connection: PostgresConnection) throws {
+    /// Writes the model's item factors (factor models) and its parameters under one new generation, and
+    /// returns it. An ensemble stores its factor members' vectors one after the other in member order (als,
+    /// then bpr) and BPR's item bias; its parameters list each member with its weight.
+    static func publish(_ trained: Trained, catalog: ItemCatalog, on connection: PostgresConnection) throws -> Int64 {
         let factorModels = factorMembers(trained.model).compactMap(\.factors)
+        var published: Int64 = 0
         try ResultWriter.replace(.itemFactors, columns: "item_id, factors, bias, generation", on: connection,
                                  beforePublish: { generation in
             try connection.query("INSERT INTO genre.collaborative_models (generation, model, parameters, note) VALUES ($1, $2, $3::jsonb, $4)",
                                  [Int(generation), trained.model.map(storedName) ?? "none", parameters(trained.model), trained.note])
         }) { generation, stream in
+            published = generation
             guard let itemCount = factorModels.first?.itemCount else { return }
             for item in 0..<itemCount {
                 stream.encoder.beginRow(fieldCount: 4)
@@ -46,6 +48,15 @@ enum CollaborativeStore {
                 try stream.flushIfFull()
             }
         }
+        return published
+    }
+
+    /// EASE's strongest `k` weights per item, when EASE is the model or an ensemble member; else empty.
+    /// The serving form of EASE (its dense matrix is not kept): the trainer's real time uses it as every
+    /// replica does.
+    static func itemWeights(_ model: (any CollaborativeModel)?, k: Int) -> [[ContentSimilarity.Neighbor]] {
+        let members = (model as? EnsembleModel)?.members.map(\.model) ?? model.map { [$0] } ?? []
+        return members.first { $0 is EASE }?.itemNeighbors(k: k) ?? []
     }
 
     /// "ensemble" for an ensemble (whose own name lists its members), else the model's name.
@@ -59,7 +70,7 @@ enum CollaborativeStore {
     }
 
     static func parameters(_ model: (any CollaborativeModel)?) -> String {
-        func n(_ x: Float) -> String { JSONText.number(Double(x)) }
+        func n(_ x: Float) -> String { JSONText.exactNumber(x) }
         switch model {
         case let ensemble as EnsembleModel:
             let members = ensemble.members.map { "{\"model\":\(JSONText.quote($0.model.name)),\"weight\":\(n($0.weight)),\"parameters\":\(parameters($0.model))}" }
@@ -77,35 +88,50 @@ enum CollaborativeStore {
         }
     }
 
-    /// The published model as a non-training daemon uses it: factor models from their item factors, EASE
-    /// from its neighbours' weights (`easeRows`, read from item_neighbors by the caller), an ensemble from
-    /// its members'. Call inside the caller's REPEATABLE READ transaction, so factors and parameters belong
-    /// to one build.
-    static func load(_ connection: PostgresConnection, itemIndex: [String: Int32], easeRows: [[ContentSimilarity.Neighbor]]) throws
-        -> (any CollaborativeModel)? {
+    /// The published model as every daemon serves it: factor models from their item factors, EASE from its
+    /// stored weights (`easeRows`, from the build's model state), an ensemble from its members'. Call inside
+    /// the caller's REPEATABLE READ transaction. `generation` is the item_factors generation the build
+    /// published; if another is live, a newer build is publishing and this one is refused (the loader tries
+    /// again and then finds the newer build). "none" is nil; anything that cannot be rebuilt as trained is
+    /// an error, never a model with defaults or zero factors.
+    static func load(_ connection: PostgresConnection, generation: Int64?, itemIndex: [String: Int32],
+                     easeRows: [[ContentSimilarity.Neighbor]]) throws -> (any CollaborativeModel)? {
         let described = try connection.query("""
-            SELECT m.model, m.parameters::text FROM genre.collaborative_models m
-              JOIN genre.result_generations g ON g.result = 'item_factors' AND g.generation = m.generation
+            SELECT m.model, m.parameters::text, g.generation FROM genre.result_generations g
+              LEFT JOIN genre.collaborative_models m ON m.generation = g.generation
+             WHERE g.result = 'item_factors'
             """)
-        guard described.rowCount == 1, let name = described.string(0, 0),
-              let object = try described.string(0, 1).flatMap({ try JSONSerialization.jsonObject(with: Data($0.utf8)) }) as? [String: Any]
-        else { return nil }
+        guard let generation, try described.int(0, 2).map(Int64.init) == generation else {
+            throw StoredModelError("the collaborative model of this build was replaced meanwhile (a newer build is publishing)")
+        }
+        guard let name = described.string(0, 0) else { throw StoredModelError("no collaborative_models row for generation \(generation)") }
+        if name == "none" { return nil }
+        guard let object = try described.string(0, 1).flatMap({ try JSONSerialization.jsonObject(with: Data($0.utf8)) }) as? [String: Any] else {
+            throw StoredModelError("the parameters of the stored \(name) model are not a JSON object")
+        }
         // Members as (name, weight, parameters); a single model is an ensemble of one.
-        let members: [(name: String, weight: Float, parameters: [String: Any])] = name == "ensemble"
-            ? (object["members"] as? [[String: Any]] ?? []).compactMap { member in
-                guard let name = member["model"] as? String else { return nil }
-                return (name, Float(member["weight"] as? Double ?? 0), member["parameters"] as? [String: Any] ?? [:])
+        let members: [(name: String, weight: Float, parameters: [String: Any])] = try name == "ensemble"
+            ? (object["members"] as? [[String: Any]] ?? []).map { member in
+                guard let name = member["model"] as? String, let weight = member["weight"] as? Double else {
+                    throw StoredModelError("an ensemble member without a model name or weight: \(member)")
+                }
+                return (name, Float(weight), member["parameters"] as? [String: Any] ?? [:])
             }
             : [(name, Float(1), object)]
-        let factorCounts = members.map { member in
-            member.name == "als" || member.name == "bpr" ? configured(member.name, member.parameters).factors(of: member.name) : 0
+        let factorCounts = try members.map { member in
+            member.name == "als" || member.name == "bpr" ? try configured(member.name, member.parameters).factors(of: member.name) : 0
         }
         let width = factorCounts.reduce(0, +)
         var values = [Float](repeating: 0, count: itemIndex.count * width), bias = [Float](repeating: 0, count: itemIndex.count)
         if width > 0 {
             let rows = try connection.query("SELECT item_id, factors, bias FROM genre.item_factors")
+            guard rows.rowCount == itemIndex.count else {
+                throw StoredModelError("\(rows.rowCount) items have stored factors; the build's catalogue has \(itemIndex.count)")
+            }
             for row in 0..<rows.rowCount {
-                guard let item = rows.string(row, 0).flatMap({ itemIndex[$0] }), let vector = rows.floats(row, 1, count: width) else { continue }
+                guard let id = rows.string(row, 0), let item = itemIndex[id], let vector = rows.floats(row, 1, count: width) else {
+                    throw StoredModelError("stored factors of item \(rows.string(row, 0) ?? "NULL") are not \(width) numbers of a catalogue item")
+                }
                 values.replaceSubrange(Int(item) * width..<(Int(item) + 1) * width, with: vector)
                 bias[Int(item)] = Float(try rows.double(row, 2) ?? 0)
             }
@@ -113,7 +139,7 @@ enum CollaborativeStore {
         var offset = 0
         var models: [EnsembleModel.Member] = []
         for (member, count) in zip(members, factorCounts) {
-            let settings = configured(member.name, member.parameters)
+            let settings = try configured(member.name, member.parameters)
             // This member's columns of the stored vectors.
             var own = [Float](repeating: 0, count: itemIndex.count * count)
             for item in 0..<itemIndex.count where count > 0 {
@@ -124,21 +150,33 @@ enum CollaborativeStore {
             case "als": models.append(.init(model: ImplicitALS(configuration: settings.als, itemFactors: own), weight: member.weight))
             case "bpr": models.append(.init(model: BPR(configuration: settings.bpr, itemFactors: own, itemBias: bias), weight: member.weight))
             case "ease": models.append(.init(model: SparseItemWeights(rows: easeRows), weight: member.weight))
-            default: continue
+            default: throw StoredModelError("unknown stored collaborative model \(member.name)")
             }
         }
-        if name == "ensemble" { return models.isEmpty ? nil : EnsembleModel(members: models) }
+        if name == "ensemble" { return EnsembleModel(members: models) }
         return models.first?.model
     }
 
     /// Settings holding a stored model's parameters (stored without the model prefix: "factors" is "als.factors").
-    static func configured(_ name: String, _ parameters: [String: Any]) -> RecommenderSettings {
+    /// A parameter that does not apply is an error: serving with a default instead would be another model.
+    static func configured(_ name: String, _ parameters: [String: Any]) throws -> RecommenderSettings {
         var settings = RecommenderSettings()
-        for (key, value) in parameters {
-            try? settings.apply(key: key == "seed" ? "model.seed" : "\(name).\(key)", json: "\(value)")
+        for (key, value) in parameters.sorted(by: { $0.key < $1.key }) {
+            let json = (value as? String).map(JSONText.quote) ?? "\(value)"
+            do {
+                try settings.apply(key: key == "seed" ? "model.seed" : "\(name).\(key)", json: json)
+            } catch {
+                throw StoredModelError("stored \(name) parameter \(key) = \(json) cannot be used: \(error)")
+            }
         }
         return settings
     }
+}
+
+/// The stored model cannot be rebuilt as it was trained: the snapshot is not loaded (the previous one keeps serving).
+struct StoredModelError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 private extension RecommenderSettings {

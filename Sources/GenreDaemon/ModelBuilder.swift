@@ -5,8 +5,10 @@ import GenreRecommend
 import GenreSupport
 
 /// A full build: read interactions, build popularity and co-occurrence, write popular_items and
-/// item_neighbors, refresh every user's recommendations, record the build. Each result set is swapped in
-/// whole, so readers never see a half-written table.
+/// item_neighbors, refresh every user's recommendations, record the build with the model state every
+/// daemon serves from (genre.model_state). Each result set is swapped in whole, so readers never see a
+/// half-written table. The build hands no model over in memory: the trainer, like every replica, serves
+/// what was stored (SnapshotLoader), so all daemons serve the same model.
 struct ModelBuilder {
     let workerID: String
     let logger: Logger
@@ -33,7 +35,7 @@ struct ModelBuilder {
     /// - Parameter shouldStop: polled before every phase, between chunks, and by the scoring threads per
     ///   user, so a shutdown interrupts even a slow (debug, large) build within a moment.
     func build(on connection: PostgresConnection, settings: DaemonSettings,
-               shouldStop: @escaping @Sendable () -> Bool) throws -> (ModelSnapshot, Report)? {
+               shouldStop: @escaping @Sendable () -> Bool) throws -> Report? {
         func checkStop() throws { if shouldStop() { throw Cancelled() } }
         var timings: [String: Double] = [:]
         func timed<T>(_ phase: String, _ body: () throws -> T) throws -> T {
@@ -76,7 +78,7 @@ struct ModelBuilder {
                 }
             }
         }
-        _ = try timed("write_factors") { try CollaborativeStore.publish(collaborative, catalog: catalog, on: connection) }
+        let factorsGeneration = try timed("write_factors") { try CollaborativeStore.publish(collaborative, catalog: catalog, on: connection) }
         let vectors = try timed("load_vectors") { try ItemVectors.load(connection, itemIndex: data.itemIndex) }
         let texts = try timed("load_texts") { try ItemVectors.loadTexts(connection) }
         let content = try timed("content") { () -> [[ContentSimilarity.Neighbor]] in
@@ -155,20 +157,45 @@ struct ModelBuilder {
         let collaborativeNote = collaborative.note.map { ",\"collaborative_note\":\(JSONText.quote($0))" } ?? ""
         let details = "{\"fingerprint\":\"\(settings.modelFingerprint)\",\"collaborative\":\(JSONText.quote(collaborative.model?.name ?? "none"))\(collaborativeNote),\"embedded_until\":\(JSONText.quote(data.embeddedUntil)),\"recommendation_rows\":\(rows),\"seconds\":{"
             + timings.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(String(format: "%.3f", $0.value))" }.joined(separator: ",") + "}}"
-        let recorded = try connection.query("""
-            INSERT INTO genre.model_builds (model, started_at, worker_id, users, items, interactions, events_seen, details)
-            VALUES ($8, $1::timestamptz, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id
-            """, [startedAt, workerID, matrix.userCount, matrix.itemCount, matrix.nonZeroCount, Int(data.eventsSeen), details,
-                  "hybrid: " + Self.strategies(settings.model.blend, collaborative: collaborative.model?.name).joined(separator: "+")])
-        let buildID = Int64(try recorded.int(0, 0) ?? 0)
+        let state = ModelState(itemIDs: catalog.ids, categories: catalog.categories, createdAt: data.createdAt,
+                               cooccurrence: cooccurrence.neighbors, popularity: popularity.ranked,
+                               itemWeights: CollaborativeStore.itemWeights(collaborative.model, k: settings.model.neighborsPerItem),
+                               factorsGeneration: factorsGeneration)
+        let buildID = try timed("record") {
+            try Self.record(state, on: connection, model: "hybrid: " + Self.strategies(settings.model.blend, collaborative: collaborative.model?.name).joined(separator: "+"),
+                            values: [startedAt, workerID, matrix.userCount, matrix.itemCount, matrix.nonZeroCount, Int(data.eventsSeen), details])
+        }
         let report = Report(buildID: buildID, users: matrix.userCount, items: matrix.itemCount, interactions: matrix.nonZeroCount,
                             recommendationRows: rows, seconds: timings)
         logger.info("model build finished", metadata: [
             "genre.build_id": "\(buildID)", "genre.users": "\(matrix.userCount)", "genre.items": "\(matrix.itemCount)",
             "genre.interactions": "\(matrix.nonZeroCount)", "genre.rows": "\(rows)",
         ])
-        return (ModelSnapshot(buildID: buildID, catalog: catalog, itemIndex: data.itemIndex, recommender: recommender, vectors: vectors,
-                              collaborative: collaborative.model, createdAt: data.createdAt), report)
+        return report
+    }
+
+    /// Records the build and its model state in one transaction (older builds' state goes), and wakes every
+    /// daemon's snapshot follower when it commits.
+    static func record(_ state: ModelState, on connection: PostgresConnection, model: String, values: [(any PostgresBindable)?]) throws -> Int64 {
+        try connection.transaction {
+            let recorded = try connection.query("""
+                INSERT INTO genre.model_builds (model, started_at, worker_id, users, items, interactions, events_seen, details)
+                VALUES ($8, $1::timestamptz, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id
+                """, values + [model])
+            let buildID = Int64(try recorded.int(0, 0) ?? 0)
+            try connection.copyIn("COPY genre.model_state (build_id, part, data) FROM STDIN (FORMAT binary)") { stream in
+                for (part, data) in state.encoded() {
+                    stream.encoder.beginRow(fieldCount: 3)
+                    stream.encoder.appendInt64(buildID)
+                    stream.encoder.appendText(part)
+                    stream.encoder.appendBytes(data)
+                    try stream.flushIfFull()
+                }
+            }
+            try connection.query("DELETE FROM genre.model_state WHERE build_id <> $1", [Int(buildID)])
+            try connection.query("SELECT pg_notify('genre_refreshed', '*')")
+            return buildID
+        }
     }
 
     /// The blended strategies with a weight above 0, the collaborative one by its model's name.

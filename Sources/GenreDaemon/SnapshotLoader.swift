@@ -1,45 +1,50 @@
 import GenrePostgres
 import GenreRecommend
 
-/// Rebuilds a real-time snapshot from the published result tables, for a daemon that did not run the
-/// build itself (another daemon holds the training lock).
+/// Builds the real-time snapshot every daemon serves, the trainer included, from what the latest build
+/// stored: its model state (genre.model_state: catalogue, co-occurrence, popularity, EASE weights, bit for
+/// bit), its item factors and fold-in parameters, and the item vectors. Nothing is read back from the
+/// display JSON of the result tables.
 enum SnapshotLoader {
     static func latestBuildID(_ connection: PostgresConnection) throws -> Int64? {
         try connection.query("SELECT max(id) FROM genre.model_builds").int(0, 0).map(Int64.init)
     }
 
+    /// The latest build's snapshot; nil when nothing was built yet. Throws (and the caller keeps serving
+    /// its previous snapshot) when the build's state is missing or cannot be rebuilt as it was trained.
     static func load(_ connection: PostgresConnection) throws -> ModelSnapshot? {
         try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        defer { _ = try? connection.query("COMMIT") }
+        defer { if connection.isHealthy { _ = try? connection.query("COMMIT") } }
         guard let buildID = try latestBuildID(connection) else { return nil }
-        let (catalog, index, createdAt) = try CatalogLoader.load(connection)
-        var neighbors = [[CooccurrenceModel.Neighbor]](repeating: [], count: catalog.ids.count)
-        var easeRows = [[ContentSimilarity.Neighbor]](repeating: [], count: catalog.ids.count)
-        // item_neighbors holds blended rows; the co-occurrence and collaborative parts are in reasons.scores.
-        let rows = try connection.query("""
-            SELECT item_id, neighbor_id, coalesce((reasons->'scores'->>'cooccurrence')::real, 0) AS s,
-                   coalesce((reasons->>'common_users')::int, 0), coalesce((reasons->'scores'->>'collaborative')::real, 0) AS c
-              FROM genre.item_neighbors
-             WHERE (reasons->'scores'->>'cooccurrence')::real > 0 OR (reasons->'scores'->>'collaborative')::real > 0
-             ORDER BY item_id, s DESC, neighbor_id
-            """)
-        for row in 0..<rows.rowCount {
-            guard let a = rows.string(row, 0).flatMap({ index[$0] }), let b = rows.string(row, 1).flatMap({ index[$0] }) else { continue }
-            let cooccurrence = Float(try rows.double(row, 2) ?? 0), collaborative = Float(try rows.double(row, 4) ?? 0)
-            if cooccurrence > 0 { neighbors[Int(a)].append(.init(item: b, score: cooccurrence, commonUsers: Int32(try rows.int(row, 3) ?? 0))) }
-            if collaborative > 0 { easeRows[Int(a)].append(.init(item: b, score: collaborative)) }
+        let stored = try connection.query("SELECT part, data FROM genre.model_state WHERE build_id = $1", [Int(buildID)])
+        guard stored.rowCount > 0 else {
+            throw StoredModelError("build \(buildID) has no stored model state (it was made by an older genre); the next build writes it")
         }
-        let popular = try connection.query("SELECT item_id, score, users FROM genre.popular_items ORDER BY rank")
-        var ranked: [PopularityModel.Entry] = []
-        for row in 0..<popular.rowCount {
-            guard let item = popular.string(row, 0).flatMap({ index[$0] }) else { continue }
-            ranked.append(.init(item: item, score: Float(try popular.double(row, 1) ?? 0), users: try popular.int(row, 2) ?? 0))
+        var parts: [String: [UInt8]] = [:]
+        for row in 0..<stored.rowCount {
+            if let part = stored.string(row, 0) { parts[part] = try stored.bytes(row, 1) }
         }
-        let recommender = CooccurrenceRecommender(cooccurrence: CooccurrenceModel(neighbors: neighbors),
-                                                  popularity: PopularityModel(ranked: ranked))
+        let state: ModelState
+        do {
+            state = try ModelState(parts: parts)
+        } catch {
+            throw StoredModelError("the model state of build \(buildID) cannot be read: \(error)")
+        }
+        var index: [String: Int32] = [:]
+        for (position, id) in state.itemIDs.enumerated() { index[id] = Int32(position) }
+        // Titles only name items in reasons; they are read as they are now.
+        let titled = try connection.query("SELECT item_id, title FROM genre.items WHERE item_id = ANY ($1::text[])", [state.itemIDs])
+        var titles = [String?](repeating: nil, count: state.itemIDs.count)
+        for row in 0..<titled.rowCount {
+            if let item = titled.string(row, 0).flatMap({ index[$0] }) { titles[Int(item)] = titled.string(row, 1) }
+        }
+        let catalog = ItemCatalog(ids: state.itemIDs, titles: titles, categories: state.categories)
+        let recommender = CooccurrenceRecommender(cooccurrence: CooccurrenceModel(neighbors: state.cooccurrence),
+                                                  popularity: PopularityModel(ranked: state.popularity))
         return ModelSnapshot(buildID: buildID, catalog: catalog, itemIndex: index, recommender: recommender,
                              vectors: try ItemVectors.load(connection, itemIndex: index),
-                             collaborative: try CollaborativeStore.load(connection, itemIndex: index, easeRows: easeRows),
-                             createdAt: createdAt)
+                             collaborative: try CollaborativeStore.load(connection, generation: state.factorsGeneration, itemIndex: index,
+                                                                        easeRows: state.itemWeights),
+                             createdAt: state.createdAt)
     }
 }

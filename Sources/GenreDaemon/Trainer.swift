@@ -40,7 +40,8 @@ public final class Trainer: @unchecked Sendable {
                    b.details->>'fingerprint',
                    (SELECT count(*) FROM genre.item_embeddings e
                      WHERE e.embedded_at > coalesce((b.details->>'embedded_until')::timestamptz, '-infinity')),
-                   (SELECT count(*) FROM genre.work_queue WHERE queue = 'items')
+                   (SELECT count(*) FROM genre.work_queue WHERE queue = 'items'),
+                   b.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM genre.model_state s WHERE s.build_id = b.id)
               FROM genre.watermarks w
               LEFT JOIN LATERAL (SELECT * FROM genre.model_builds ORDER BY id DESC LIMIT 1) b ON true
              WHERE w.name = 'interactions'
@@ -49,6 +50,8 @@ public final class Trainer: @unchecked Sendable {
         let newVectors = try row.int(0, 4) ?? 0, itemsQueued = try row.int(0, 5) ?? 0
         guard let seen = try row.int(0, 1) else { return events > 0 || newVectors > 0 ? "first build" : nil }
         let age = try row.double(0, 2) ?? 0
+        // A build made before model state was stored cannot be served by any daemon: build again.
+        if try row.bool(0, 6) == true { return "the last build has no stored model state" }
         if row.string(0, 3) != settings.modelFingerprint { return "settings changed" }
         if events - seen >= settings.rebuildAfterEvents && age >= settings.minRebuildGapSeconds { return "\(events - seen) new events" }
         if events != seen && age >= settings.rebuildIntervalSeconds { return "rebuild interval passed" }
@@ -71,9 +74,10 @@ public final class Trainer: @unchecked Sendable {
         defer { context.snapshots.ownBuildInProgress = false }
         do {
             let shutdown = context.shutdown
-            if let (snapshot, _) = try builder.build(on: db, settings: settings, shouldStop: { shutdown.isTriggered }) {
-                context.snapshots.replace(snapshot)
+            if try builder.build(on: db, settings: settings, shouldStop: { shutdown.isTriggered }) != nil {
                 context.stats.add("builds")
+                // Served exactly as every other daemon serves it: from what the build stored.
+                if let snapshot = try SnapshotLoader.load(db) { context.snapshots.replace(snapshot) }
             }
         } catch is ModelBuilder.Cancelled {
             context.logger.info("model build cancelled: shutting down")

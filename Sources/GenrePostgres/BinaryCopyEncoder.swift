@@ -57,6 +57,12 @@ public struct BinaryCopyEncoder: Sendable {
         appendInteger(value.bitPattern)
     }
 
+    /// A bytea value: the bytes as they are.
+    public mutating func appendBytes(_ value: [UInt8]) {
+        appendInteger(Int32(value.count))
+        bytes.append(contentsOf: value)
+    }
+
     public mutating func appendBool(_ value: Bool) {
         appendInteger(Int32(1))
         bytes.append(value ? 1 : 0)

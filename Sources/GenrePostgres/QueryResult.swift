@@ -97,6 +97,28 @@ public final class QueryResult {
         return values.count == count ? values : nil
     }
 
+    /// A `bytea` value (the server's hex text form, "\\x0a1b…"), decoded; nil for NULL.
+    public func bytes(_ row: Int, _ column: Int) throws -> [UInt8]? {
+        guard let result, !isNull(row, column), let value = PQgetvalue(result, Int32(row), Int32(column)) else { return nil }
+        let length = Int(PQgetlength(result, Int32(row), Int32(column)))
+        return try value.withMemoryRebound(to: UInt8.self, capacity: length) { text in
+            guard length >= 2, length % 2 == 0, text[0] == UInt8(ascii: "\\"), text[1] == UInt8(ascii: "x") else {
+                throw decodeError(String(cString: value), "bytea in hex form", column)
+            }
+            func nibble(_ c: UInt8) throws -> UInt8 {
+                switch c {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+                default: throw decodeError(String(UnicodeScalar(c)), "a hex digit", column)
+                }
+            }
+            var out = [UInt8](repeating: 0, count: (length - 2) / 2)
+            for index in out.indices { out[index] = try nibble(text[2 + 2 * index]) << 4 | nibble(text[3 + 2 * index]) }
+            return out
+        }
+    }
+
     private func decodeError(_ text: String, _ expected: String, _ column: Int) -> PostgresError {
         PostgresError(kind: .decode, message: "column \(columnName(column)) holds \(text.prefix(40)), not \(expected)")
     }

@@ -39,6 +39,12 @@ public enum JSONText {
     }
 
     /// A finite number with at most 4 decimals (scores do not need more); non-finite values become 0.
+    /// A number for machines (model parameters): the shortest text that reads back to exactly this Float.
+    /// Not finite: null (JSON has no NaN or infinity).
+    public static func exactNumber(_ value: Float) -> String {
+        value.isFinite ? "\(value)" : "null"
+    }
+
     public static func number(_ value: Double) -> String {
         guard value.isFinite else { return "0" }
         // Past 1e15 there are no decimals left to round, and scaling by 10^4 could overflow to "inf".

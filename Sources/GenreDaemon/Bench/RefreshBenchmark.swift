@@ -56,8 +56,9 @@ public struct RefreshBenchmark {
         }
 
         let start = Date()
-        guard let (snapshot, report) = try ModelBuilder(workerID: "bench", logger: logger)
-            .build(on: connection, settings: settings, shouldStop: { false }) else { return result }
+        guard let report = try ModelBuilder(workerID: "bench", logger: logger)
+            .build(on: connection, settings: settings, shouldStop: { false }),
+              let snapshot = try SnapshotLoader.load(connection) else { return result }
         result.buildSeconds = Date().timeIntervalSince(start)
         result.users = report.users
         result.items = report.items

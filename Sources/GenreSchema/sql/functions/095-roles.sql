@@ -70,7 +70,7 @@ DECLARE
                                     'genre.status()'];
   v_results text[] := ARRAY['recommendations', 'item_neighbors', 'popular_items', 'item_factors',
                             'collaborative_models', 'result_generations', 'model_builds', 'interactions',
-                            'item_embeddings', 'event_text_embeddings', 'watermarks', 'workers', 'service_health'];
+                            'item_embeddings', 'event_text_embeddings', 'watermarks', 'workers', 'service_health', 'model_state'];
   v_config text[] := ARRAY['settings', 'settings_history', 'scenarios', 'tuning_runs', 'tuning_trials',
                            'experiments', 'experiment_variants'];
   -- What the admin may do to each configuration table: history and trials are appended, never rewritten.
