@@ -124,16 +124,20 @@ enum CollaborativeStore {
         let width = factorCounts.reduce(0, +)
         var values = [Float](repeating: 0, count: itemIndex.count * width), bias = [Float](repeating: 0, count: itemIndex.count)
         if width > 0 {
-            let rows = try connection.query("SELECT item_id, factors, bias FROM genre.item_factors")
-            guard rows.rowCount == itemIndex.count else {
-                throw StoredModelError("\(rows.rowCount) items have stored factors; the build's catalogue has \(itemIndex.count)")
-            }
-            for row in 0..<rows.rowCount {
-                guard let id = rows.string(row, 0), let item = itemIndex[id], let vector = rows.floats(row, 1, count: width) else {
-                    throw StoredModelError("stored factors of item \(rows.string(row, 0) ?? "NULL") are not \(width) numbers of a catalogue item")
+            var read = 0
+            try connection.forEachBatch("SELECT item_id, factors, bias FROM genre.item_factors", batchSize: 10_000,
+                                        context: "read item factors") { rows in
+                for row in 0..<rows.rowCount {
+                    guard let id = rows.string(row, 0), let item = itemIndex[id], let vector = rows.floats(row, 1, count: width) else {
+                        throw StoredModelError("stored factors of item \(rows.string(row, 0) ?? "NULL") are not \(width) numbers of a catalogue item")
+                    }
+                    values.replaceSubrange(Int(item) * width..<(Int(item) + 1) * width, with: vector)
+                    bias[Int(item)] = Float(try rows.double(row, 2) ?? 0)
                 }
-                values.replaceSubrange(Int(item) * width..<(Int(item) + 1) * width, with: vector)
-                bias[Int(item)] = Float(try rows.double(row, 2) ?? 0)
+                read += rows.rowCount
+            }
+            guard read == itemIndex.count else {
+                throw StoredModelError("\(read) items have stored factors; the build's catalogue has \(itemIndex.count)")
             }
         }
         var offset = 0

@@ -80,7 +80,7 @@ public final class EmbeddingWorker: @unchecked Sendable {
     }
 
     /// Seconds between attempts to load a missing or corrupt model.
-    static let modelRetrySeconds = 10.0
+    static let modelRetrySeconds = 5.0
 
     /// The model, loaded on first use. A missing model is logged (with its fix), counted as a failure of
     /// this service on every step (genre.status() is degraded and says why) and retried every few seconds;

@@ -17,8 +17,11 @@ final class HeartbeatService: @unchecked Sendable {
 
     func run() {
         ServiceLoop.run("heartbeat", connection: connection, context: context, errorPause: 1) { db in
+            let reported = context.health.transitions
             try beat(db)
-            context.shutdown.sleep(Self.interval)
+            // Next beat after the interval, or as soon as a service turns failing or recovers.
+            let deadline = Date().addingTimeInterval(Self.interval)
+            while deadline.timeIntervalSinceNow > 0, context.health.transitions == reported, context.shutdown.sleep(0.2) {}
         }
     }
 

@@ -4,15 +4,20 @@ import GenreRecommend
 /// Reads genre.item_embeddings into the models' index space (row i is item i's vector).
 enum ItemVectors {
     static func load(_ connection: PostgresConnection, itemIndex: [String: Int32]) throws -> ItemVectorTable {
-        let rows = try connection.query("SELECT item_id, dims, embedding::text FROM genre.item_embeddings WHERE embedding IS NOT NULL")
-        let dims = rows.rowCount > 0 ? (try rows.int(0, 1) ?? 0) : 0
-        var vectors = ItemVectorTable(values: [Float](repeating: 0, count: itemIndex.count * dims),
-                                      present: [Bool](repeating: false, count: itemIndex.count), dims: dims)
-        for row in 0..<rows.rowCount {
-            guard let id = rows.string(row, 0), let item = itemIndex[id], try rows.int(row, 1) == dims,
-                  let vector = rows.floats(row, 2, count: dims) else { continue }
-            vectors.values.replaceSubrange(Int(item) * dims..<(Int(item) + 1) * dims, with: vector)
-            vectors.present[Int(item)] = true
+        var vectors = ItemVectorTable(values: [], present: [Bool](repeating: false, count: itemIndex.count), dims: 0)
+        try connection.forEachBatch("SELECT item_id, dims, embedding::text FROM genre.item_embeddings WHERE embedding IS NOT NULL",
+                                    batchSize: 5_000, context: "read item vectors") { rows in
+            if vectors.dims == 0, rows.rowCount > 0 {
+                let dims = try rows.int(0, 1) ?? 0
+                vectors = ItemVectorTable(values: [Float](repeating: 0, count: itemIndex.count * dims), present: vectors.present, dims: dims)
+            }
+            let dims = vectors.dims
+            for row in 0..<rows.rowCount {
+                guard let id = rows.string(row, 0), let item = itemIndex[id], try rows.int(row, 1) == dims,
+                      let vector = rows.floats(row, 2, count: dims) else { continue }
+                vectors.values.replaceSubrange(Int(item) * dims..<(Int(item) + 1) * dims, with: vector)
+                vectors.present[Int(item)] = true
+            }
         }
         return vectors
     }
@@ -21,19 +26,26 @@ enum ItemVectors {
     /// One user's texts (the real-time path: by index), or everyone's (a build). Two statements rather than
     /// `$1 IS NULL OR user_id = $1`, whose generic plan scans every user's texts on each refresh.
     static func loadTexts(_ connection: PostgresConnection, user: String? = nil, perUser: Int = 50) throws -> [String: [UserInterest.TextEvent]] {
-        let rows = try connection.query("""
+        let sql = """
             SELECT user_id, event_type, text, at, embedding::text, dims FROM (
               SELECT t.user_id, t.event_type, e.text, extract(epoch FROM e.occurred_at)::float8 AS at, t.embedding, t.dims,
                      row_number() OVER (PARTITION BY t.user_id ORDER BY e.occurred_at DESC, e.id DESC) AS n
                 FROM genre.event_text_embeddings t JOIN genre.events e ON e.id = t.event_id
                \(user == nil ? "" : "WHERE t.user_id = $2")) x
              WHERE n <= $1
-            """, user.map { [perUser, $0] } ?? [perUser], context: "read text interests")
+            """
         var texts: [String: [UserInterest.TextEvent]] = [:]
-        for row in 0..<rows.rowCount {
-            guard let id = rows.string(row, 0), let event = rows.string(row, 1), let text = rows.string(row, 2),
-                  let dims = try rows.int(row, 5), let vector = rows.floats(row, 4, count: dims) else { continue }
-            texts[id, default: []].append(.init(text: text, event: event, at: try rows.double(row, 3) ?? 0, vector: vector))
+        func add(_ rows: QueryResult) throws {
+            for row in 0..<rows.rowCount {
+                guard let id = rows.string(row, 0), let event = rows.string(row, 1), let text = rows.string(row, 2),
+                      let dims = try rows.int(row, 5), let vector = rows.floats(row, 4, count: dims) else { continue }
+                texts[id, default: []].append(.init(text: text, event: event, at: try rows.double(row, 3) ?? 0, vector: vector))
+            }
+        }
+        if let user {
+            try add(try connection.query(sql, [perUser, user], context: "read text interests"))
+        } else {
+            try connection.forEachBatch(sql, [perUser], batchSize: 5_000, context: "read text interests", add)
         }
         return texts
     }

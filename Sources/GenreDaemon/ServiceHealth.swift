@@ -18,6 +18,11 @@ public final class ServiceHealth: Sendable {
     }
 
     private let records = Mutex<[String: Record]>([:])
+    private let flips = Mutex(0)
+
+    /// Counts every time a service turned failing or recovered, so the heartbeat reports that at once
+    /// instead of at its next interval.
+    public var transitions: Int { flips.withLock { $0 } }
 
     public init() {}
 
@@ -36,6 +41,7 @@ public final class ServiceHealth: Sendable {
             var record = all[service, default: Record()]
             record.stepAt = Date()
             if !record.failedThisStep {
+                if record.consecutiveFailures > 0 { flips.withLock { $0 += 1 } }
                 record.lastSuccessAt = record.stepAt
                 record.consecutiveFailures = 0
             }
@@ -54,6 +60,7 @@ public final class ServiceHealth: Sendable {
             record.lastError = message
             record.lastErrorAt = record.stepAt
             record.consecutiveFailures += 1
+            if record.consecutiveFailures == 1 { flips.withLock { $0 += 1 } }
             all[service] = record
         }
     }

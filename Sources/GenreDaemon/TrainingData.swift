@@ -35,7 +35,9 @@ struct TrainingData {
         let (catalog, itemIndex, createdAt) = try CatalogLoader.load(connection)
         // Interactions, plus events committed since the watermark: the build must reflect every event visible
         // in its snapshot, or it could overwrite a real-time refresh that already counted them.
-        let rows = try connection.query("""
+        var userIDs: [String] = []
+        var groups: [[UserHistory.EventGroup]] = []
+        try connection.forEachBatch("""
             WITH pending AS (
               SELECT e.user_id, e.item_id, e.event_type, count(*) FILTER (WHERE e.weight IS NULL) AS default_count,
                      coalesce(sum(e.weight), 0) AS explicit_weight, max(e.occurred_at) AS last_at
@@ -47,19 +49,18 @@ struct TrainingData {
               FROM (SELECT user_id, item_id, event_type, default_count, explicit_weight, last_at FROM genre.interactions
                     UNION ALL SELECT * FROM pending) x
              GROUP BY 1, 2, 3 ORDER BY 1
-            """)
-        var userIDs: [String] = []
-        var groups: [[UserHistory.EventGroup]] = []
-        for row in 0..<rows.rowCount {
-            guard let user = rows.string(row, 0), let itemID = rows.string(row, 1), let item = itemIndex[itemID] else { continue }
-            if userIDs.last != user {
-                userIDs.append(user)
-                groups.append([])
+            """, context: "read interactions") { rows in
+            for row in 0..<rows.rowCount {
+                guard let user = rows.string(row, 0), let itemID = rows.string(row, 1), let item = itemIndex[itemID] else { continue }
+                if userIDs.last != user {
+                    userIDs.append(user)
+                    groups.append([])
+                }
+                groups[groups.count - 1].append(.init(item: item, eventType: rows.string(row, 2) ?? "",
+                                                      defaultCount: try rows.int(row, 3) ?? 0,
+                                                      explicitWeight: try rows.double(row, 4) ?? 0,
+                                                      lastAt: try rows.double(row, 5) ?? 0))
             }
-            groups[groups.count - 1].append(.init(item: item, eventType: rows.string(row, 2) ?? "",
-                                                  defaultCount: try rows.int(row, 3) ?? 0,
-                                                  explicitWeight: try rows.double(row, 4) ?? 0,
-                                                  lastAt: try rows.double(row, 5) ?? 0))
         }
         let queueRows = try connection.query("SELECT work_key, version FROM genre.work_queue WHERE queue = 'users'")
         var queue: [(user: String, version: Int)] = []

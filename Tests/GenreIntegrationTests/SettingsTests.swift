@@ -42,7 +42,20 @@ struct SettingsTests {
         ("SELECT genre.set('blend.weights', '{\"content\": 0}')", "needs at least one weight above 0"),
         ("SELECT genre.set('collaborative.ensemble', '{\"als\": 1, \"svd\": 1}')", "takes weights named among als, bpr, ease, got svd"),
         ("SELECT genre.set('collaborative.model', 'svd')", "must be one of als, bpr, ease, ensemble, none"),
+        // Settings that imply a huge allocation are refused with the bytes they would need.
+        ("SELECT genre.set('ease.max_items', 100000)", "ease.max_items = 100000 needs 40000000000 bytes (38147 MB) for EASE's dense items × items matrix, over model.memory_budget_mb = 4096 MB"),
+        ("SELECT genre.set('model.memory_budget_mb', 512)", "ease.max_items = 15000 needs 900000000 bytes (859 MB)"),
     ]
+
+    @Test("a memory budget admits what fits: a larger EASE once the budget is raised")
+    func memoryBudget() throws {
+        let c = try TestDatabase.create().connect()
+        let error = try #require(c.failure("SELECT genre.set('ease.max_items', 40000)"))
+        #expect(error.hint?.contains("Lower ease.max_items to at most 32768, or raise model.memory_budget_mb to at least 6104") == true, "\(error.hint ?? "")")
+        try c.query("SELECT genre.set('model.memory_budget_mb', 8192)")
+        #expect(try c.scalar("SELECT genre.set('ease.max_items', 40000)::text") == "40000")
+        #expect(c.failure("SELECT genre.set('model.memory_budget_mb', 4096)")?.message.contains("ease.max_items = 40000 needs 6400000000 bytes") == true)
+    }
 
     @Test("bad values are refused with a message naming the key and what is allowed; nothing changes", arguments: badValues)
     func refused(call: String, expected: String) throws {

@@ -142,11 +142,35 @@ COMMENT ON FUNCTION genre._parse_setting(text, text) IS
   'Internal: validates a setting value given as text against the catalogue and returns it as canonical jsonb, or raises an error naming the key and what is allowed.';
 
 -- ---------------------------------------------------------------------------------------------------------
+-- Settings that imply a large allocation must fit model.memory_budget_mb: refused when written, with the
+-- bytes they would need, rather than found out by an out-of-memory crash loop of every trainer (a build is
+-- not a queue item, so nothing would dead-letter it). EASE's dense items × items matrix is the one such
+-- allocation: 4 bytes · ease.max_items².
+CREATE OR REPLACE FUNCTION genre._check_memory_budget(p_key text, p_value jsonb)
+RETURNS void LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  v_items numeric := CASE WHEN p_key = 'ease.max_items' THEN (p_value #>> '{}')::numeric ELSE (genre.get('ease.max_items') #>> '{}')::numeric END;
+  v_budget_mb numeric := CASE WHEN p_key = 'model.memory_budget_mb' THEN (p_value #>> '{}')::numeric
+                              ELSE (genre.get('model.memory_budget_mb') #>> '{}')::numeric END;
+  v_needed numeric := 4 * v_items * v_items;
+BEGIN
+  IF p_key NOT IN ('ease.max_items', 'model.memory_budget_mb') OR v_needed <= v_budget_mb * 1048576 THEN RETURN; END IF;
+  RAISE EXCEPTION 'genre setting "%" refused: ease.max_items = % needs % bytes (% MB) for EASE''s dense items × items matrix, over model.memory_budget_mb = % MB',
+    p_key, v_items, v_needed, ceil(v_needed / 1048576), v_budget_mb
+    USING ERRCODE = 'invalid_parameter_value',
+          HINT = format('Lower ease.max_items to at most %s, or raise model.memory_budget_mb to at least %s.',
+                        floor(sqrt(v_budget_mb * 1048576 / 4)), ceil(v_needed / 1048576));
+END $$;
+COMMENT ON FUNCTION genre._check_memory_budget(text, jsonb) IS
+  'Internal: refuses ease.max_items or model.memory_budget_mb values whose EASE matrix (4 bytes · items²) would not fit the budget.';
+
+-- ---------------------------------------------------------------------------------------------------------
 -- Every write to genre.settings is validated, whether through genre.set() or a plain INSERT/UPDATE.
 CREATE OR REPLACE FUNCTION genre._settings_validate()
 RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   NEW.value := genre._parse_setting(NEW.key, CASE WHEN jsonb_typeof(NEW.value) = 'string' THEN NEW.value #>> '{}' ELSE NEW.value::text END);
+  PERFORM genre._check_memory_budget(NEW.key, NEW.value);
   NEW.updated_at := now();
   NEW.updated_by := current_user;
   RETURN NEW;
