@@ -42,7 +42,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "genre", dependencies: [
-            "GenreDaemon", "GenreSchema", "GenrePostgres", "GenreRecommend", "GenreEmbedding", "GenreTuning",
+            "GenreDaemon", "GenreSchema", "GenrePostgres", "GenreRecommend", "GenreEmbedding", "GenreTuning", "GenreSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -53,7 +53,8 @@ let package = Package(
         .testTarget(name: "GenreLinearAlgebraTests", dependencies: ["GenreLinearAlgebra", "GenreSupport"]),
         .testTarget(name: "GenreEmbeddingTests", dependencies: ["GenreEmbedding", "GenreSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "GenreIntegrationTests", dependencies: [
-            "GenrePostgres", "GenreSchema", "GenreDaemon", "GenreRecommend",
+            "GenrePostgres", "GenreSchema", "GenreDaemon", "GenreRecommend", "GenreEmbedding",
+            .product(name: "Logging", package: "swift-log"),
         ]),
     ],
     swiftLanguageModes: [.v6]

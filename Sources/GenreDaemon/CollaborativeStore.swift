@@ -16,7 +16,7 @@ enum CollaborativeStore {
     static func train(_ matrix: InteractionMatrix, settings: RecommenderSettings, shouldStop: @escaping @Sendable () -> Bool,
                       logger: (String) -> Void) throws -> Trained {
         do {
-            return Trained(model: try Evaluator.trainCollaborative(settings.collaborativeModel, matrix: matrix, settings: settings,
+            return Trained(model: try CollaborativeTraining.train(settings.collaborativeModel, matrix: matrix, settings: settings,
                                                                    shouldStop: shouldStop))
         } catch let error as CollaborativeError {
             guard case .catalogueTooLarge = error else { throw error }
@@ -26,18 +26,11 @@ enum CollaborativeStore {
         }
     }
 
-    /// Writes the model's item factors (factor models) and its parameters under one new generation, and
-    /// returns it. An ensemble stores its factor members' vectors one after the other in member order (als,
-    /// then bpr) and BPR's item bias; its parameters list each member with its weight.
-    static func publish(_ trained: Trained, catalog: ItemCatalog, on connection: PostgresConnection) throws -> Int64 {
+    /// Stages the model's item factors (factor models) as a new generation. An ensemble stores its factor
+    /// members' vectors one after the other in member order (als, then bpr) and BPR's item bias.
+    static func stage(_ trained: Trained, catalog: ItemCatalog, on connection: PostgresConnection) throws -> ResultWriter.Staged {
         let factorModels = factorMembers(trained.model).compactMap(\.factors)
-        var published: Int64 = 0
-        try ResultWriter.replace(.itemFactors, columns: "item_id, factors, bias, generation", on: connection,
-                                 beforePublish: { generation in
-            try connection.query("INSERT INTO genre.collaborative_models (generation, model, parameters, note) VALUES ($1, $2, $3::jsonb, $4)",
-                                 [Int(generation), trained.model.map(storedName) ?? "none", parameters(trained.model), trained.note])
-        }) { generation, stream in
-            published = generation
+        return try ResultWriter.stage(.itemFactors, columns: "item_id, factors, bias, generation", on: connection) { generation, stream in
             guard let itemCount = factorModels.first?.itemCount else { return }
             for item in 0..<itemCount {
                 stream.encoder.beginRow(fieldCount: 4)
@@ -48,7 +41,14 @@ enum CollaborativeStore {
                 try stream.flushIfFull()
             }
         }
-        return published
+    }
+
+    /// Publishes the staged factors with the model's name and parameters (an ensemble lists each member with
+    /// its weight), inside the build's publishing transaction.
+    static func publish(_ staged: ResultWriter.Staged, _ trained: Trained, on connection: PostgresConnection) throws {
+        try connection.query("INSERT INTO genre.collaborative_models (generation, model, parameters, note) VALUES ($1, $2, $3::jsonb, $4)",
+                             [Int(staged.generation), trained.model.map(storedName) ?? "none", parameters(trained.model), trained.note])
+        try ResultWriter.publish(staged, on: connection)
     }
 
     /// EASE's strongest `k` weights per item, when EASE is the model or an ensemble member; else empty.

@@ -18,6 +18,9 @@ public struct DaemonSettings: Sendable, Equatable {
     public var scenarios: [(name: String, model: RecommenderSettings)] = []
     /// Hash of every setting whose change requires a rebuild or re-rank; a build records the one it used.
     public var modelFingerprint = ""
+    /// Stored values this binary cannot apply (the catalogue accepted them: SQL and Swift disagree). Their
+    /// defaults are used meanwhile; the heartbeat reports these as a failure of "settings" in genre.status().
+    public var problems: [String] = []
 
     public init() {}
 
@@ -33,8 +36,11 @@ public struct DaemonSettings: Sendable, Equatable {
             guard let key = rows.string(row, 0), let text = rows.string(row, 1) else { continue }
             settings.modelFingerprint = rows.string(row, 3) ?? ""
             if RecommenderSettings.keys.contains(key) {
-                // The catalogue validated the value on write; a value this build cannot read keeps the default.
-                try? settings.model.apply(key: key, json: text)
+                do {
+                    try settings.model.apply(key: key, json: text)
+                } catch {
+                    settings.problems.append("setting \(key) = \(text.prefix(100)) cannot be applied (\(error)); its default is used")
+                }
                 continue
             }
             let number = Double(text.trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
@@ -55,10 +61,14 @@ public struct DaemonSettings: Sendable, Equatable {
             guard let name = scenarios.string(row, 0), let text = scenarios.string(row, 1), let data = text.data(using: .utf8),
                   let overrides = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
             var model = settings.model
-            for (key, value) in overrides {
+            for (key, value) in overrides.sorted(by: { $0.key < $1.key }) {
                 // Validated by the scenarios trigger; re-serialised because values may be objects.
-                let json = (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed])).map { String(decoding: $0, as: UTF8.self) }
-                try? model.apply(key: key, json: json ?? "\(value)")
+                do {
+                    let json = String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed]), as: UTF8.self)
+                    try model.apply(key: key, json: json)
+                } catch {
+                    settings.problems.append("scenario \(name) override \(key) cannot be applied (\(error)); the default scenario's value is used")
+                }
             }
             settings.scenarios.append((name, model))
         }

@@ -26,11 +26,23 @@ final class HeartbeatService: @unchecked Sendable {
     }
 
     func beat(_ db: PostgresConnection) throws {
+        try checkSettings(db)
         let state = "{\"snapshot_build\":\(context.snapshots.snapshot?.buildID ?? 0),\"counters\":\(context.stats.json)}"
         try db.transaction {
             try db.query("SELECT genre._heartbeat($1, $2, $3, $4, $5::jsonb)",
                          [context.workerID, ProcessInfo.processInfo.hostName, Int(getpid()), GenreVersion.current, state])
             try db.query("SELECT genre._report_services($1, $2::jsonb)", [context.workerID, context.health.json])
         }
+    }
+
+    /// Settings this binary cannot apply are reported as failures of "settings" on every beat until fixed.
+    func checkSettings(_ db: PostgresConnection) throws {
+        let problems = try DaemonSettings.load(db).problems
+        context.health.stepStarted("settings")
+        if !problems.isEmpty {
+            context.logger.error("settings cannot be applied", metadata: ["error": "\(problems.joined(separator: "; "))"])
+            context.health.fail("settings", problems.joined(separator: "; "))
+        }
+        context.health.stepEnded("settings")
     }
 }

@@ -32,6 +32,11 @@ struct ModelBuilder {
     /// partition is dropped by the next build) and nothing is published.
     struct Cancelled: Error {}
 
+    struct BuildFailure: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
+    }
+
     /// - Parameter shouldStop: polled before every phase, between chunks, and by the scoring threads per
     ///   user, so a shutdown interrupts even a slow (debug, large) build within a moment.
     func build(on connection: PostgresConnection, settings: DaemonSettings,
@@ -64,8 +69,8 @@ struct ModelBuilder {
         let recommender = CooccurrenceRecommender(cooccurrence: cooccurrence, popularity: popularity)
         let catalog = data.catalog
 
-        _ = try timed("write_popular") {
-            try ResultWriter.replace(.popularItems, columns: "rank, item_id, score, users, reasons, generation", on: connection) { generation, stream in
+        let popularStaged = try timed("write_popular") {
+            try ResultWriter.stage(.popularItems, columns: "rank, item_id, score, users, reasons, generation", on: connection) { generation, stream in
                 for (position, entry) in popularity.ranked.prefix(1000).enumerated() {
                     stream.encoder.beginRow(fieldCount: 6)
                     stream.encoder.appendInt32(Int32(position + 1))
@@ -78,7 +83,7 @@ struct ModelBuilder {
                 }
             }
         }
-        let factorsGeneration = try timed("write_factors") { try CollaborativeStore.publish(collaborative, catalog: catalog, on: connection) }
+        let factorsStaged = try timed("write_factors") { try CollaborativeStore.stage(collaborative, catalog: catalog, on: connection) }
         let vectors = try timed("load_vectors") { try ItemVectors.load(connection, itemIndex: data.itemIndex) }
         let texts = try timed("load_texts") { try ItemVectors.loadTexts(connection) }
         let content = try timed("content") { () -> [[ContentSimilarity.Neighbor]] in
@@ -93,8 +98,8 @@ struct ModelBuilder {
                                      collaborative: collaborative.model, createdAt: data.createdAt)
         let similar = SimilarItems.blend(cooccurrence: cooccurrence.neighbors, content: content, collaborative: collaborativeNeighbors,
                                          contentWeight: settings.model.similarContentWeight)
-        _ = try timed("write_neighbors") {
-            try ResultWriter.replace(.itemNeighbors, columns: "item_id, rank, neighbor_id, score, reasons, generation", on: connection) { generation, stream in
+        let neighborsStaged = try timed("write_neighbors") {
+            try ResultWriter.stage(.itemNeighbors, columns: "item_id, rank, neighbor_id, score, reasons, generation", on: connection) { generation, stream in
                 let chunks = Self.chunks(similar.count)
                 try orderedPipeline(count: chunks.count, produce: { chunk in
                     var encoder = BinaryCopyEncoder(capacity: 1 << 16, header: false)
@@ -115,7 +120,7 @@ struct ModelBuilder {
         }
         if shouldStop() { return nil }
         let refresh = try timed("refresh_users") {
-            try ResultWriter.replace(.recommendations, columns: RecommendationRows.copyColumns, carrySince: data.readAtText,
+            try ResultWriter.stage(.recommendations, columns: RecommendationRows.copyColumns, carrySince: data.readAtText,
                                      completing: data.queue, on: connection) { generation, stream in
                 // Everyone with item events, plus users known only by what they searched or wrote.
                 let known = Set(data.userIDs)
@@ -124,7 +129,7 @@ struct ModelBuilder {
                 let chunks = Self.chunks(users.count)
                 let scenarios = ScenarioLists(snapshot: snapshot, settings: settings)
                 // Scoring (a matrix-vector product per user for content) is the heavy side here: two producers.
-                try orderedPipeline(count: chunks.count, workers: 2, produce: { chunk in
+                try orderedPipeline(count: chunks.count, workers: 2, produce: { chunk -> ([UInt8], String?) in
                     var scratch = CooccurrenceRecommender.Scratch(itemCount: catalog.ids.count, anchors: recommender.anchorsPerItem)
                     var encoder = BinaryCopyEncoder(capacity: 1 << 16, header: false)
                     let groups = chunks[chunk].map { user in user < data.groups.count ? data.groups[user] : [] }
@@ -140,31 +145,49 @@ struct ModelBuilder {
                     let trained = Self.collaborativeScores(collaborative.model, users: chunks[chunk].clamped(to: 0..<matrix.userCount))
                     for (position, user) in chunks[chunk].enumerated() where !shouldStop() {
                         shared[position].collaborativeScores = trained[user]
-                        let lists = scenarios.lists(groups: groups[position], texts: texts[users[user]] ?? [], now: data.readAt,
-                                                    shared: shared[position], scratch: &scratch)
-                        for (scenario, rows) in lists {
-                            RecommendationRows.encode(rows, user: users[user], scenario: scenario, generation: generation,
-                                                      catalog: catalog, into: &encoder)
+                        do {
+                            let lists = try scenarios.lists(groups: groups[position], texts: texts[users[user]] ?? [], now: data.readAt,
+                                                            shared: shared[position], scratch: &scratch)
+                            for (scenario, rows) in lists {
+                                RecommendationRows.encode(rows, user: users[user], scenario: scenario, generation: generation,
+                                                          catalog: catalog, into: &encoder)
+                            }
+                        } catch {
+                            return (encoder.bytes, "user \(users[user]): \(error)")
                         }
                     }
-                    return encoder.bytes
-                }, consume: { try checkStop(); try stream.send(rows: $0) })
+                    return (encoder.bytes, nil)
+                }, consume: { (chunk: ([UInt8], String?)) in
+                    // A list that cannot be computed fails the build (shown in genre.status()), never a user
+                    // silently left without one.
+                    if let failure = chunk.1 { throw BuildFailure(message: "cannot score \(failure)") }
+                    try checkStop()
+                    try stream.send(rows: chunk.0)
+                })
             }
         }
-        let rows = refresh.rows
         timings["refresh_users.copy"] = refresh.copySeconds
-        timings["refresh_users.publish"] = refresh.publishSeconds
         let collaborativeNote = collaborative.note.map { ",\"collaborative_note\":\(JSONText.quote($0))" } ?? ""
-        let details = "{\"fingerprint\":\"\(settings.modelFingerprint)\",\"collaborative\":\(JSONText.quote(collaborative.model?.name ?? "none"))\(collaborativeNote),\"embedded_until\":\(JSONText.quote(data.embeddedUntil)),\"recommendation_rows\":\(rows),\"seconds\":{"
+        let details = "{\"fingerprint\":\"\(settings.modelFingerprint)\",\"collaborative\":\(JSONText.quote(collaborative.model?.name ?? "none"))\(collaborativeNote),\"embedded_until\":\(JSONText.quote(data.embeddedUntil)),\"recommendation_rows\":\(refresh.rows),\"seconds\":{"
             + timings.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(String(format: "%.3f", $0.value))" }.joined(separator: ",") + "}}"
         let state = ModelState(itemIDs: catalog.ids, categories: catalog.categories, createdAt: data.createdAt,
                                cooccurrence: cooccurrence.neighbors, popularity: popularity.ranked,
                                itemWeights: CollaborativeStore.itemWeights(collaborative.model, k: settings.model.neighborsPerItem),
-                               factorsGeneration: factorsGeneration)
-        let buildID = try timed("record") {
-            try Self.record(state, on: connection, model: "hybrid: " + Self.strategies(settings.model.blend, collaborative: collaborative.model?.name).joined(separator: "+"),
-                            values: [startedAt, workerID, matrix.userCount, matrix.itemCount, matrix.nonZeroCount, Int(data.eventsSeen), details])
+                               factorsGeneration: factorsStaged.generation)
+        try checkStop()
+        let model = "hybrid: " + Self.strategies(settings.model.blend, collaborative: collaborative.model?.name).joined(separator: "+")
+        let publishStart = Date()
+        let (buildID, rows) = try connection.transaction { () -> (Int64, Int) in
+            for staged in [popularStaged, neighborsStaged] { try ResultWriter.publish(staged, on: connection) }
+            try CollaborativeStore.publish(factorsStaged, collaborative, on: connection)
+            // Last: real-time writers wait for this swap until the transaction commits.
+            let rows = try ResultWriter.publish(refresh, on: connection)
+            let buildID = try Self.record(state, on: connection, model: model,
+                                          values: [startedAt, workerID, matrix.userCount, matrix.itemCount, matrix.nonZeroCount,
+                                                   Int(data.eventsSeen), details])
+            return (buildID, rows)
         }
+        timings["publish"] = Date().timeIntervalSince(publishStart)
         let report = Report(buildID: buildID, users: matrix.userCount, items: matrix.itemCount, interactions: matrix.nonZeroCount,
                             recommendationRows: rows, seconds: timings)
         logger.info("model build finished", metadata: [
@@ -174,28 +197,26 @@ struct ModelBuilder {
         return report
     }
 
-    /// Records the build and its model state in one transaction (older builds' state goes), and wakes every
-    /// daemon's snapshot follower when it commits.
+    /// Records the build and its model state (older builds' state goes), inside the publishing transaction,
+    /// and wakes every daemon's snapshot follower when it commits.
     static func record(_ state: ModelState, on connection: PostgresConnection, model: String, values: [(any PostgresBindable)?]) throws -> Int64 {
-        try connection.transaction {
-            let recorded = try connection.query("""
-                INSERT INTO genre.model_builds (model, started_at, worker_id, users, items, interactions, events_seen, details)
-                VALUES ($8, $1::timestamptz, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id
-                """, values + [model])
-            let buildID = Int64(try recorded.int(0, 0) ?? 0)
-            try connection.copyIn("COPY genre.model_state (build_id, part, data) FROM STDIN (FORMAT binary)") { stream in
-                for (part, data) in state.encoded() {
-                    stream.encoder.beginRow(fieldCount: 3)
-                    stream.encoder.appendInt64(buildID)
-                    stream.encoder.appendText(part)
-                    stream.encoder.appendBytes(data)
-                    try stream.flushIfFull()
-                }
+        let recorded = try connection.query("""
+            INSERT INTO genre.model_builds (model, started_at, worker_id, users, items, interactions, events_seen, details)
+            VALUES ($8, $1::timestamptz, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id
+            """, values + [model])
+        let buildID = Int64(try recorded.int(0, 0) ?? 0)
+        try connection.copyIn("COPY genre.model_state (build_id, part, data) FROM STDIN (FORMAT binary)") { stream in
+            for (part, data) in state.encoded() {
+                stream.encoder.beginRow(fieldCount: 3)
+                stream.encoder.appendInt64(buildID)
+                stream.encoder.appendText(part)
+                stream.encoder.appendBytes(data)
+                try stream.flushIfFull()
             }
-            try connection.query("DELETE FROM genre.model_state WHERE build_id <> $1", [Int(buildID)])
-            try connection.query("SELECT pg_notify('genre_refreshed', '*')")
-            return buildID
         }
+        try connection.query("DELETE FROM genre.model_state WHERE build_id <> $1", [Int(buildID)])
+        try connection.query("SELECT pg_notify('genre_refreshed', '*')")
+        return buildID
     }
 
     /// The blended strategies with a weight above 0, the collaborative one by its model's name.

@@ -36,8 +36,8 @@ struct ScenarioLists {
     }
 
     func lists(groups: [UserHistory.EventGroup], texts: [UserInterest.TextEvent], now: Double, shared: Shared,
-               scratch: inout CooccurrenceRecommender.Scratch) -> [(scenario: String, rows: [Recommendation])] {
-        variants.map { variant in
+               scratch: inout CooccurrenceRecommender.Scratch) throws -> [(scenario: String, rows: [Recommendation])] {
+        try variants.map { variant in
             var history = shared.history, interest = shared.interest, content = shared.contentScores
             if variant.name != "default" {
                 history = variant.settings.history(groups, now: now)
@@ -46,7 +46,7 @@ struct ScenarioLists {
                     content = nil
                 }
             }
-            let rows = variant.hybrid.recommend(history, interest: interest, k: storedK, excludeSeen: variant.settings.excludeSeen,
+            let rows = try variant.hybrid.recommend(history, interest: interest, k: storedK, excludeSeen: variant.settings.excludeSeen,
                                                 scratch: &scratch, contentScores: content,
                                                 collaborativeScores: shared.collaborativeScores)
             return (variant.name, rows)

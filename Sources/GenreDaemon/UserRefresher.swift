@@ -25,7 +25,7 @@ struct UserRefresher {
         let scenarios = ScenarioLists(snapshot: snapshot, settings: settings)
         var scratch = CooccurrenceRecommender.Scratch(itemCount: snapshot.catalog.ids.count, anchors: snapshot.recommender.anchorsPerItem)
         // The collaborative model folds the user in from their history (no trained scores here).
-        let lists = scenarios.lists(groups: groups, texts: texts, now: now,
+        let lists = try scenarios.lists(groups: groups, texts: texts, now: now,
                                     shared: scenarios.shared(groups: groups, texts: texts, now: now), scratch: &scratch)
         let written = try connection.query("SELECT genre._write_user_recommendations($1, $2::jsonb)",
                                            [user, RecommendationRows.jsonArray(lists, catalog: snapshot.catalog)],

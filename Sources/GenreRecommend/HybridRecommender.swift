@@ -61,10 +61,11 @@ public struct HybridRecommender: Sendable {
     /// - Parameters:
     ///   - contentScores: the interest's cosine with every item, when the caller computed them in a batch.
     ///   - collaborativeScores: the collaborative model's scores for this user, when the caller has them (a
-    ///     trained user in a full refresh); otherwise the user is folded in from `history`.
+    ///     trained user in a full refresh); otherwise the user is folded in from `history`. A fold-in that
+    ///     fails is thrown, never dropped: a list without its collaborative part would be another list.
     public func recommend(_ history: UserHistory, interest: UserInterest?, k: Int, excludeSeen: Bool,
                           scratch: inout CooccurrenceRecommender.Scratch, contentScores: [Float]? = nil,
-                          collaborativeScores: [Float]? = nil) -> [Recommendation] {
+                          collaborativeScores: [Float]? = nil) throws -> [Recommendation] {
         guard k > 0 else { return [] }
         let pool = max(2 * k, 50)
         func eligible(_ item: Int32) -> Bool {
@@ -88,7 +89,7 @@ public struct HybridRecommender: Sendable {
         let interactions = TrainingMatrix.decayed(history.anchors, halfLifeDays: collaborativeHalfLifeDays)
             .map { Interaction(item: $0.item, strength: Float($0.strength)) }
         if let model = collaborative, weights.collaborative > 0,
-           let scores = collaborativeScores ?? (interactions.isEmpty ? nil : try? model.scores(history: interactions)) {
+           let scores = try collaborativeScores ?? (interactions.isEmpty ? nil : model.scores(history: interactions)) {
             collaborativePart = normalisedTop(scores, pool: pool, parts: &parts) { eligible(Int32($0)) }
         }
         if weights.popularity > 0 { addCandidates(base.popularity.ranked.lazy.map(\.item), pool: pool, eligible: eligible, parts: &parts) }

@@ -7,11 +7,16 @@ import GenrePostgres
 enum IdleWatcher {
     static func start(context: DaemonContext) {
         let thread = Thread {
-            guard let connection = try? PostgresConnection(url: context.databaseURL) else { return }
+            // Reconnects after a lost connection (it used to stop watching, and the daemon never exited).
+            let connection = ReconnectingConnection(url: context.databaseURL, interruptFD: context.shutdown.fileDescriptor,
+                                                    logger: context.logger)
             while context.shutdown.sleep(0.5) {
+                guard let db = connection.connect(sleep: context.shutdown.sleep) else { return }
                 // Idle: a model is built, nothing is queued, and the last build saw every item vector (with
                 // embedding disabled, the embedding backlog never drains and does not count).
-                let status = try? connection.query("""
+                let status: QueryResult
+                do {
+                    status = try db.query("""
                     SELECT s.last_build_at IS NOT NULL AND s.users_queued = 0 AND s.events_pending = 0
                            AND s.last_build->'details'->>'fingerprint' = genre._model_fingerprint()
                            AND ((s.items_to_embed = 0 AND s.event_texts_to_embed = 0)
@@ -20,7 +25,12 @@ enum IdleWatcher {
                                             WHERE e.embedded_at > coalesce((s.last_build->'details'->>'embedded_until')::timestamptz, '-infinity'))
                       FROM genre.status() s
                     """)
-                if (try? status?.bool(0, 0)) == true {
+                } catch {
+                    context.logger.warning("idle check failed; retrying", metadata: ["error": "\(error)"])
+                    if (error as? PostgresError)?.isConnectionLoss == true { connection.drop() }
+                    continue
+                }
+                if (try? status.bool(0, 0)) == true {
                     context.logger.info("idle: model built and every user refreshed")
                     context.shutdown.trigger()
                 }

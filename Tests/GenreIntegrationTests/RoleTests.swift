@@ -40,7 +40,7 @@ struct RoleTests {
     /// What every role is refused: the daemon's internals, and writing what GENRE computes.
     func expectNoInternals(_ c: PostgresConnection, except allowed: Set<String> = [], sourceLocation: SourceLocation = #_sourceLocation) {
         for sql in ["SELECT * FROM genre._prepare_generation('recommendations')", "SELECT genre._drop_abandoned_generations()",
-                    "SELECT genre._publish_generation('recommendations', 99, NULL)",
+                    "SELECT genre._publish_generation('recommendations', 99, NULL)", "SELECT genre._index_generation('recommendations', 99)",
                     "DELETE FROM genre.recommendations", "UPDATE genre.item_neighbors SET score = 0",
                     "INSERT INTO genre.work_queue (queue, work_key) VALUES ('users', 'x')", "DELETE FROM genre.interactions",
                     "UPDATE genre.roles SET role_name = 'postgres'", "DROP TABLE genre.items", "TRUNCATE genre.events"]

@@ -43,17 +43,17 @@ struct UserInterestTests {
 
 @Suite("hybrid blend")
 struct HybridRecommenderTests {
-    func recommend(_ history: UserHistory, texts: [UserInterest.TextEvent] = [], weights: BlendWeights, k: Int = 3) -> [Recommendation] {
+    func recommend(_ history: UserHistory, texts: [UserInterest.TextEvent] = [], weights: BlendWeights, k: Int = 3) throws -> [Recommendation] {
         let hybrid = HybridRecommender(base: HybridFixture.empty, vectors: HybridFixture.vectors, weights: weights)
         let interest = UserInterest.build(history: history, vectors: HybridFixture.vectors, texts: texts, textWeight: 3, halfLifeDays: 30)
         var scratch = CooccurrenceRecommender.Scratch(itemCount: 5, anchors: 3)
-        return hybrid.recommend(history, interest: interest, k: k, excludeSeen: true, scratch: &scratch)
+        return try hybrid.recommend(history, interest: interest, k: k, excludeSeen: true, scratch: &scratch)
     }
 
     @Test("one search is enough: items close to its text come first, explained by the search")
     func searchOnly() throws {
         let search = UserInterest.TextEvent(text: "eastward journeys", event: "search", at: 1, vector: [1, 0])
-        let rows = recommend(UserHistory(entries: [], limit: 10), texts: [search], weights: .init(cooccurrence: 0.6, content: 0.3, popularity: 0.1))
+        let rows = try recommend(UserHistory(entries: [], limit: 10), texts: [search], weights: .init(cooccurrence: 0.6, content: 0.3, popularity: 0.1))
         // Item 1 (content 0.96 · 0.3 + popularity 0.5 · 0.1 = 0.338) edges out item 0 (1 · 0.3 = 0.3).
         #expect(rows.map(\.item) == [1, 0, 3])
         #expect(abs(rows[0].score - 0.338) < 1e-4 && abs(rows[1].score - 0.3) < 1e-4)
@@ -65,9 +65,9 @@ struct HybridRecommenderTests {
     }
 
     @Test("weights decide: without content weight the same user gets popular items only")
-    func weightsDecide() {
+    func weightsDecide() throws {
         let search = UserInterest.TextEvent(text: "east", event: "search", at: 1, vector: [1, 0])
-        let rows = recommend(UserHistory(entries: [], limit: 10), texts: [search], weights: .init(cooccurrence: 0.6, content: 0, popularity: 0.4))
+        let rows = try recommend(UserHistory(entries: [], limit: 10), texts: [search], weights: .init(cooccurrence: 0.6, content: 0, popularity: 0.4))
         #expect(rows.map(\.item) == [2, 1])
         #expect(rows.allSatisfy { $0.shares[.content] == nil && $0.strategy == .popularity })
     }
@@ -75,7 +75,7 @@ struct HybridRecommenderTests {
     @Test("seen items are never recommended, and an item chosen before explains its neighbours in text")
     func itemAnchor() throws {
         let history = UserHistory(entries: [HybridFixture.entry(0, 5, "purchase", at: 1)], limit: 10)
-        let rows = recommend(history, weights: .init(cooccurrence: 0, content: 1, popularity: 0))
+        let rows = try recommend(history, weights: .init(cooccurrence: 0, content: 1, popularity: 0))
         #expect(!rows.contains { $0.item == 0 })
         let first = try #require(rows.first)
         #expect(first.item == 1)
@@ -89,7 +89,7 @@ struct HybridRecommenderTests {
 @Suite("exclusion and boost rules")
 struct RuleTests {
     @Test("with a re-show window, only recently seen items stay excluded")
-    func reshow() {
+    func reshow() throws {
         let entries = [HybridFixture.entry(0, 3, "like", at: 100), HybridFixture.entry(1, 3, "like", at: 10_000)]
         #expect(UserHistory(entries: entries, limit: 10).seen == [0, 1])
         #expect(UserHistory(entries: entries, limit: 10, reshowAfter: 5_000, now: 10_100).seen == [1])
@@ -101,9 +101,9 @@ struct RuleTests {
                                        weights: .init(cooccurrence: 0, content: 0, popularity: 1))
         var scratch = CooccurrenceRecommender.Scratch(itemCount: 5, anchors: 3)
         let history = UserHistory(entries: [], limit: 10)
-        #expect(hybrid.recommend(history, interest: nil, k: 2, excludeSeen: true, scratch: &scratch).map(\.item) == [2, 1])
+        #expect(try hybrid.recommend(history, interest: nil, k: 2, excludeSeen: true, scratch: &scratch).map(\.item) == [2, 1])
         hybrid.boost = [1, 3, 1, 1, 1]  // item 1: popularity 0.5 × 3 = 1.5 beats item 2's 1.0
-        let boosted = hybrid.recommend(history, interest: nil, k: 2, excludeSeen: true, scratch: &scratch)
+        let boosted = try hybrid.recommend(history, interest: nil, k: 2, excludeSeen: true, scratch: &scratch)
         #expect(boosted.map(\.item) == [1, 2])
         #expect(abs(boosted[0].score - 1.5) < 1e-6)
         #expect(boosted[0].shares == [.popularity: 1])
@@ -116,7 +116,7 @@ struct RuleTests {
         // Item 4 is brand new (1), item 3 one half-life old (0.5); the rest older.
         hybrid.setFreshness([0, 0.125, 0, 0.5, 1])
         var scratch = CooccurrenceRecommender.Scratch(itemCount: 5, anchors: 3)
-        let rows = hybrid.recommend(UserHistory(entries: [], limit: 10), interest: nil, k: 3, excludeSeen: true, scratch: &scratch)
+        let rows = try hybrid.recommend(UserHistory(entries: [], limit: 10), interest: nil, k: 3, excludeSeen: true, scratch: &scratch)
         // Scores: item 4 = 1 (fresh), item 2 = 1 (popular), item 1 = 0.5 + 0.125, item 3 = 0.5.
         #expect(rows.map(\.item) == [2, 4, 1])
         let newest = try #require(rows.first { $0.item == 4 })
@@ -136,10 +136,26 @@ struct RuleTests {
                                        weights: .init(collaborative: 1), collaborative: ease)
         var scratch = CooccurrenceRecommender.Scratch(itemCount: 5, anchors: 3)
         let history = UserHistory(entries: [HybridFixture.entry(2, 5, "purchase", at: 1)], limit: 10)
-        let rows = hybrid.recommend(history, interest: nil, k: 1, excludeSeen: true, scratch: &scratch)
+        let rows = try hybrid.recommend(history, interest: nil, k: 1, excludeSeen: true, scratch: &scratch)
         let top = try #require(rows.first)
         #expect(top.item == 3 && top.strategy == .collaborative)
         #expect(top.anchors.map(\.item) == [2] && top.anchors[0].share == 1)
         #expect(Reasons.summary(for: top, catalog: HybridFixture.catalog) == "Because you bought North")
+    }
+
+    @Test("a fold-in that fails is thrown, not a list quietly missing its collaborative part")
+    func foldInFailureThrows() throws {
+        // All-zero item factors and no regularisation: the fold-in's normal equations are singular.
+        var config = ImplicitALS.Configuration()
+        config.factors = 2
+        config.regularization = 0
+        let als = ImplicitALS(configuration: config, itemFactors: [Float](repeating: 0, count: 5 * 2))
+        let hybrid = HybridRecommender(base: HybridFixture.empty, vectors: HybridFixture.vectors,
+                                       weights: .init(collaborative: 1, popularity: 0.1), collaborative: als)
+        var scratch = CooccurrenceRecommender.Scratch(itemCount: 5, anchors: 3)
+        let history = UserHistory(entries: [HybridFixture.entry(2, 5, "purchase", at: 1)], limit: 10)
+        #expect(throws: CollaborativeError.self) {
+            try hybrid.recommend(history, interest: nil, k: 3, excludeSeen: true, scratch: &scratch)
+        }
     }
 }

@@ -68,7 +68,7 @@ public struct Evaluator {
             ? CooccurrenceModel(matrix: matrix, neighborsPerItem: settings.neighborsPerItem, shrinkage: settings.shrinkage)
             : CooccurrenceModel(neighbors: Array(repeating: [], count: itemCount))
         let collaborative: (any CollaborativeModel)? = needs.collaborative > 0
-            ? try Self.trainCollaborative(name == "hybrid" ? settings.collaborativeModel : name, matrix: matrix, settings: settings,
+            ? try CollaborativeTraining.train(name == "hybrid" ? settings.collaborativeModel : name, matrix: matrix, settings: settings,
                                           shouldStop: shouldStop)
             : nil
         let trainSeconds = Date().timeIntervalSince(trainStart)
@@ -98,7 +98,7 @@ public struct Evaluator {
             } : nil
             // A user with no train interactions has no trained factors worth the name (only their random start).
             let trained = perUser[user].isEmpty ? nil : collaborative.map { $0.scores(user: user) }
-            let rows = hybrid.recommend(history, interest: interest, k: k, excludeSeen: true, scratch: &scratch,
+            let rows = try hybrid.recommend(history, interest: interest, k: k, excludeSeen: true, scratch: &scratch,
                                         collaborativeScores: trained)
             lists[user] = rows.map { ($0.item, $0.score) }
         }
@@ -135,24 +135,6 @@ public struct Evaluator {
             if settings.collaborativeModel == "none" { blend.collaborative = 0 }
             if vectors == nil { blend.content = 0 }
             return blend
-        }
-    }
-
-    public static func trainCollaborative(_ name: String, matrix: InteractionMatrix, settings: RecommenderSettings,
-                                          shouldStop: @Sendable () -> Bool = { false }) throws -> (any CollaborativeModel)? {
-        switch name {
-        case "als": return try ImplicitALS.train(matrix, configuration: settings.als, shouldStop: shouldStop)
-        case "bpr": return try BPR.train(matrix, configuration: settings.bpr, shouldStop: shouldStop)
-        case "ease": return try EASE.train(matrix, configuration: settings.ease)
-        case "ensemble":
-            // Members in a fixed order, so training is as reproducible as each member.
-            let members = try RecommenderSettings.ensembleMembers.compactMap { member -> EnsembleModel.Member? in
-                guard let weight = settings.ensemble[member], weight > 0,
-                      let model = try trainCollaborative(member, matrix: matrix, settings: settings, shouldStop: shouldStop) else { return nil }
-                return EnsembleModel.Member(model: model, weight: weight)
-            }
-            return EnsembleModel(members: members)
-        default: return nil
         }
     }
 

@@ -58,6 +58,22 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION genre._drop_abandoned_generations() IS 'Internal: drops staging partitions of rebuilds that never published.';
 
+-- Indexes a filled staging partition like its parent, so ATTACH adopts the index instead of building
+-- another, and the swap (which may hold the parent's lock with other swaps of the same build) stays short.
+CREATE OR REPLACE FUNCTION genre._index_generation(p_result text, p_generation bigint)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE v_new text := p_result || '_g' || p_generation;
+BEGIN
+  PERFORM genre._check_result(p_result);
+  EXECUTE CASE p_result
+    WHEN 'recommendations' THEN format('CREATE INDEX ON genre.%I (user_id, scenario, rank)', v_new)
+    WHEN 'item_neighbors' THEN format('CREATE INDEX ON genre.%I (item_id, rank)', v_new)
+    WHEN 'item_factors' THEN 'SELECT 1'  -- read whole, never by key
+    ELSE format('CREATE INDEX ON genre.%I (rank)', v_new) END;
+END $$;
+COMMENT ON FUNCTION genre._index_generation(text, bigint) IS
+  'Internal: indexes a filled staging partition the way its parent is indexed.';
+
 -- Publishes generation p_generation of p_result. For recommendations, users refreshed in real time since
 -- p_carry_since keep their newer rows instead of the rebuild's; every other queued user listed in
 -- p_users/p_versions (as read by the rebuild) is complete, unless a newer event bumped its version since.
@@ -70,12 +86,10 @@ DECLARE
   v_rows bigint;
 BEGIN
   PERFORM genre._check_result(p_result);
-  -- Same definition as the parent's index, so ATTACH adopts it instead of building another.
-  EXECUTE CASE p_result
-    WHEN 'recommendations' THEN format('CREATE INDEX ON genre.%I (user_id, scenario, rank)', v_new)
-    WHEN 'item_neighbors' THEN format('CREATE INDEX ON genre.%I (item_id, rank)', v_new)
-    WHEN 'item_factors' THEN 'SELECT 1'  -- read whole, never by key
-    ELSE format('CREATE INDEX ON genre.%I (rank)', v_new) END;
+  -- Normally indexed when staged (genre._index_generation), outside the swap's transaction.
+  IF NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = format('genre.%I', v_new)::regclass) THEN
+    PERFORM genre._index_generation(p_result, p_generation);
+  END IF;
 
   -- Blocks real-time writers (they take FOR SHARE) until the swap commits.
   SELECT g.generation INTO v_old_generation FROM genre.result_generations g WHERE g.result = p_result FOR UPDATE;

@@ -30,11 +30,13 @@ ALTER FUNCTION genre._events_forget_texts() SECURITY DEFINER;
 --   role but the daemon needs rights on genre.work_queue itself.
 ALTER FUNCTION genre._enqueue(text, text[]) SECURITY DEFINER;
 -- * Swapping a result set creates, attaches, detaches and drops partitions, which PostgreSQL allows only
---   to the owner of the partitioned table. These three take no identifiers from the caller (the result
---   name is checked against the four result tables, the rest is generated) and are executable by the
---   daemon role alone; the staging table is handed to the daemon role for its COPY.
+--   to the owner of the partitioned table (and indexing a staging table, to its owner). These four take
+--   no identifiers from the caller (the result name is checked against the four result tables, the rest
+--   is generated) and are executable by the daemon role alone; the staging table is handed to the daemon
+--   role for its COPY.
 ALTER FUNCTION genre._prepare_generation(text) SECURITY DEFINER;
 ALTER FUNCTION genre._publish_generation(text, bigint, timestamptz, text[], bigint[]) SECURITY DEFINER;
+ALTER FUNCTION genre._index_generation(text, bigint) SECURITY DEFINER;
 ALTER FUNCTION genre._drop_abandoned_generations() SECURITY DEFINER;
 
 -- Takes back everything a role holds in schema genre (a role that no longer holds a GENRE job, and every
