@@ -3,7 +3,14 @@ import PackageDescription
 
 /// Numeric code is optimised in every configuration: unoptimised SIMD and matrix loops are 20–100× slower,
 /// which would make the debug daemon under `make test` (model builds, SIGTERM deadlines) unrepresentative.
+/// Bounds checks stay on (`-O`): this code reads external data (tokens, rows, settings).
 let numericCode: [SwiftSetting] = [
+    .unsafeFlags(["-O"]),
+]
+/// The matrix kernels alone drop bounds checks in release builds: they take no external data, and each has a
+/// naive reference it is tested against (Tests/GenreLinearAlgebraTests). Measured in docs/BENCHMARKS.md
+/// ("Bounds checks").
+let kernelCode: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
     .unsafeFlags(["-O"], .when(configuration: .debug)),
 ]
@@ -23,7 +30,7 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // Matrix kernels over CBLAS (sgemm) and the elementwise ops a transformer needs; no model knowledge.
-        .target(name: "GenreLinearAlgebra", dependencies: ["CBLAS"], swiftSettings: numericCode),
+        .target(name: "GenreLinearAlgebra", dependencies: ["CBLAS"], swiftSettings: kernelCode),
         // all-MiniLM-L6-v2 in Swift: safetensors loader, BERT WordPiece tokenizer, encoder, pooling, model fetch.
         .target(name: "GenreEmbedding", dependencies: ["GenreLinearAlgebra", "GenreSupport"], swiftSettings: numericCode),
         // Connection, bound queries, binary COPY, LISTEN/NOTIFY, reconnect, SQLSTATE errors.
