@@ -36,6 +36,35 @@ struct ExperimentTests {
         #expect(try c.count("SELECT count(*) FROM genre.experiments") == 0, "nothing stored")
     }
 
+    @Test("a user keeps their variant while the shares move; only users not yet assigned follow the new shares")
+    func stickyAssignment() throws {
+        let c = try TestDatabase.create().connect()
+        try seedPopularItems(c)
+        try c.query("SELECT genre.create_experiment('sticky', '{\"a\": {\"share\": 0.5}, \"b\": {\"share\": 0.5}}')")
+        func show(_ users: ClosedRange<Int>) throws {
+            for user in users { try c.query("SELECT * FROM genre.recommend($1, 3, log_impression => true)", ["s\(user)"]) }
+        }
+        func usersIn(_ variant: String, _ users: ClosedRange<Int>) throws -> Int {
+            try c.count("""
+                SELECT count(DISTINCT user_id) FROM genre.impressions
+                 WHERE variant = $1 AND substr(user_id, 2)::int BETWEEN $2 AND $3
+                """, [variant, users.lowerBound, users.upperBound])
+        }
+        try show(1...300)
+        #expect(try usersIn("a", 1...300) > 100 && usersIn("b", 1...300) > 100, "an even split to begin with")
+        // The shares move one way, then the other (as Thompson sampling moves them), and the same users come back.
+        try c.query("UPDATE genre.experiment_variants SET share = CASE variant WHEN 'a' THEN 0.05 ELSE 0.95 END")
+        try show(1...300)
+        try c.query("UPDATE genre.experiment_variants SET share = CASE variant WHEN 'a' THEN 0.95 ELSE 0.05 END")
+        try show(1...300)
+        #expect(try c.count("SELECT count(*) FROM genre.impressions") == 2700)
+        let movers = try c.count("SELECT count(*) FROM (SELECT user_id FROM genre.impressions GROUP BY user_id HAVING count(DISTINCT variant) > 1) m")
+        #expect(movers == 0, "\(movers) of 300 users saw both variants")
+        // Users first shown a list now follow the current shares (a: 0.95; 200 users, so about 190 ± 3).
+        try show(301...500)
+        #expect(try usersIn("a", 301...500) > 170)
+    }
+
     @Test("impressions, conversions, intervals; Thompson sampling moves traffic to the better variant and promotes it")
     func thompsonEndToEnd() throws {
         let db = try TestDatabase.create()
@@ -50,7 +79,7 @@ struct ExperimentTests {
         try eventually("lists for both variants", timeout: 30) {
             try c.count("SELECT count(DISTINCT scenario) FROM genre.recommendations WHERE user_id = 'u1'") == 2
         }
-        // Every user sees their variant, logged; the same user always gets the same variant (shares unchanged).
+        // Every user sees their variant, logged; the same user always gets the same variant.
         for user in 1...40 {
             try c.query("SELECT * FROM genre.recommend($1, 5, log_impression => true)", ["u\(user)"])
         }
@@ -77,4 +106,14 @@ struct ExperimentTests {
         #expect(try c.scalar("SELECT reasons->'experiment'->>'variant' FROM genre.recommend('u8', 1, log_impression => true)") == "popular")
         #expect(try c.count("SELECT count(*) FROM genre.impressions") == 200)
     }
+}
+
+/// Five available items ranked as popular (what every user without a list of their own gets), so
+/// genre.recommend shows lists without a daemon.
+func seedPopularItems(_ c: PostgresConnection) throws {
+    try c.query("""
+        INSERT INTO genre.items (item_id, title) SELECT 'p' || i, 'popular ' || i FROM generate_series(1, 5) i;
+        INSERT INTO genre.popular_items (rank, item_id, score, users, reasons, generation)
+          SELECT i, 'p' || i, 1.0 / i, 1, '{}', 1 FROM generate_series(1, 5) i;
+        """)
 }
