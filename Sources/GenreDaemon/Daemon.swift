@@ -47,6 +47,7 @@ public final class Daemon: Sendable {
         }
         if let trainer { spawn("genre-trainer", group) { trainer.run() } }
         spawn("genre-embedding", group) { embedding.run() }
+        spawn("genre-experiments", group) { ExperimentService(context: self.context).run() }
         context.logger.info("daemon running", metadata: ["genre.trains": "\(context.trains)"])
         group.wait()
         RealtimeWorker.releaseClaims(context)

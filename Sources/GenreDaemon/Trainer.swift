@@ -12,7 +12,6 @@ public final class Trainer: @unchecked Sendable {
 
     let context: DaemonContext
     let connection: ReconnectingConnection
-    var lastExperimentUpdate = Date.distantPast
 
     public init(context: DaemonContext) {
         self.context = context
@@ -35,11 +34,6 @@ public final class Trainer: @unchecked Sendable {
                 } catch is ModelBuilder.Cancelled {
                     context.logger.info("tuning run interrupted: shutting down")
                 }
-            }
-            // Experiments learn from their results every few seconds (shares, probabilities, promotion).
-            if Date().timeIntervalSince(lastExperimentUpdate) >= min(settings.pollIntervalSeconds, 5) {
-                try ExperimentUpdater().update(on: db)
-                lastExperimentUpdate = Date()
             }
             _ = try db.waitForNotifications(timeout: min(settings.pollIntervalSeconds, 2), wakeFD: context.shutdown.fileDescriptor)
         }

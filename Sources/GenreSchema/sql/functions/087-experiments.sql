@@ -1,4 +1,4 @@
--- Online experiments: creation, deterministic assignment, results with confidence intervals.
+-- Online experiments: creation, stopping, sticky assignment. Counting and results: 088-experiment-counts.sql.
 
 CREATE OR REPLACE FUNCTION genre.create_experiment(name text, variants jsonb, scenario text DEFAULT 'default',
                                                    policy text DEFAULT 'fixed', auto_promote boolean DEFAULT false,
@@ -123,31 +123,3 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION genre._assign_variant(text, text) IS
   'Internal: a user''s variant in an experiment: the one recorded at their first exposure, else a deterministic hash on the current shares, recorded while the experiment runs.';
-
-CREATE OR REPLACE VIEW genre.experiment_results AS
-WITH counted AS (
-  SELECT e.name AS experiment, v.variant, v.serves, v.share, v.p_best, e.policy, e.status, e.winner,
-         count(i.id) AS impressions, count(DISTINCT i.user_id) AS users,
-         count(i.id) FILTER (WHERE EXISTS (
-           SELECT 1 FROM genre.events ev
-            WHERE ev.user_id = i.user_id AND ev.item_id = i.item_id AND ev.event_type IN ('click', 'purchase')
-              AND ev.occurred_at >= i.shown_at AND ev.occurred_at < i.shown_at + make_interval(secs => e.conversion_days * 86400))) AS conversions
-    FROM genre.experiments e
-    JOIN genre.experiment_variants v ON v.experiment = e.name
-    LEFT JOIN genre.impressions i ON i.experiment = e.name AND i.variant = v.variant
-   GROUP BY e.name, v.variant, v.serves, v.share, v.p_best, e.policy, e.status, e.winner
-)
-SELECT c.*,
-       CASE WHEN c.impressions > 0 THEN c.conversions::float8 / c.impressions END AS rate,
-       -- 95 % Wilson score interval of the rate.
-       CASE WHEN c.impressions > 0 THEN
-         (c.conversions::float8 / c.impressions + 1.920729 / c.impressions
-          - 1.959964 * sqrt((c.conversions::float8 / c.impressions) * (1 - c.conversions::float8 / c.impressions) / c.impressions
-                            + 0.960364 / (c.impressions::float8 * c.impressions))) / (1 + 3.841459 / c.impressions) END AS rate_low,
-       CASE WHEN c.impressions > 0 THEN
-         (c.conversions::float8 / c.impressions + 1.920729 / c.impressions
-          + 1.959964 * sqrt((c.conversions::float8 / c.impressions) * (1 - c.conversions::float8 / c.impressions) / c.impressions
-                            + 0.960364 / (c.impressions::float8 * c.impressions))) / (1 + 3.841459 / c.impressions) END AS rate_high
-  FROM counted c;
-COMMENT ON VIEW genre.experiment_results IS
-  'Per experiment and variant: impressions, users, conversions (a click or purchase of a shown item by that user within conversion_days), rate with a 95 % Wilson interval, share and probability of being best.';

@@ -15,7 +15,7 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA genre FROM PUBLIC;
 
 -- SECURITY DEFINER, and why each:
 -- * The item and event triggers queue GENRE's own work (work_queue, embeddings to forget, interactions to
---   adjust). A writer must be able to insert an item or an event without rights on those tables, or a
+--   adjust, experiment conversions to judge again). A writer must be able to insert an item or an event without rights on those tables, or a
 --   writer could fake or drop the daemon's work.
 ALTER FUNCTION genre._items_touch() SECURITY DEFINER;
 ALTER FUNCTION genre._items_enqueue_changed() SECURITY DEFINER;
@@ -26,6 +26,7 @@ ALTER FUNCTION genre._events_enqueue() SECURITY DEFINER;
 ALTER FUNCTION genre._events_forget() SECURITY DEFINER;
 ALTER FUNCTION genre._events_enqueue_texts() SECURITY DEFINER;
 ALTER FUNCTION genre._events_forget_texts() SECURITY DEFINER;
+ALTER FUNCTION genre._events_recheck_conversions() SECURITY DEFINER;
 -- * Queueing work (genre._enqueue) upserts one (queue, key) wake-up for the daemon on a checked queue name.
 --   The triggers above and the admin's genre.tune and genre.retry_dead_letter queue work this way, so no
 --   role but the daemon needs rights on genre.work_queue itself.
@@ -124,14 +125,15 @@ BEGIN
       EXECUTE format('GRANT SELECT, DELETE ON genre.dead_letters TO %I', r.role_name);
       -- genre.drop_scenario deletes the dropped scenario's stored lists (derived rows the daemon rebuilds).
       EXECUTE format('GRANT DELETE ON genre.recommendations TO %I', r.role_name);
-      EXECUTE format('GRANT SELECT ON genre.impressions, genre.experiment_assignments, genre.workers, genre.watermarks TO %I', r.role_name);
+      EXECUTE format('GRANT SELECT ON genre.impressions, genre.experiment_assignments, genre.experiment_counts, genre.workers, genre.watermarks TO %I', r.role_name);
       EXECUTE format('GRANT USAGE ON ALL SEQUENCES IN SCHEMA genre TO %I', r.role_name);
     END IF;
     IF r.kind = 'daemon' THEN
       EXECUTE format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA genre TO %I', r.role_name);
       -- Business data: read only.
       EXECUTE format('GRANT SELECT ON genre.items, genre.events TO %I', r.role_name);
-      FOREACH t IN ARRAY v_results || v_config || ARRAY['work_queue', 'dead_letters', 'impressions', 'experiment_assignments'] LOOP
+      FOREACH t IN ARRAY v_results || v_config || ARRAY['work_queue', 'dead_letters', 'impressions', 'experiment_assignments', 'experiment_counts',
+                                                 'impression_conversions', 'experiment_rechecks', 'experiment_counting'] LOOP
         EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON genre.%I TO %I', t, r.role_name);
       END LOOP;
       EXECUTE format('GRANT SELECT ON genre.experiment_results TO %I', r.role_name);
