@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import Testing
 @testable import GenreDaemon
 import GenrePostgres
@@ -74,6 +75,33 @@ struct ExperimentTests {
             """) == 0, "every impression carries the recorded variant")
         try show(401...600)
         #expect(try usersIn("a", 401...600) > 170)
+    }
+
+    @Test("two first exposures of one user at once agree on the variant, whatever the shares did in between")
+    func concurrentFirstExposure() throws {
+        let db = try TestDatabase.create()
+        let c = try db.connect()
+        try seedPopularItems(c)
+        try c.query("SELECT genre.create_experiment('race', '{\"a\": {\"share\": 1}, \"b\": {\"share\": 0}}')")
+        let first = try db.connect()
+        try first.query("BEGIN")
+        #expect(try first.scalar("SELECT reasons->'experiment'->>'variant' FROM genre.recommend('racer', 1)") == "a")
+        // Now the hash would say b; a second session's first exposure waits for the first's transaction.
+        try c.query("UPDATE genre.experiment_variants SET share = 1 - share")
+        let url = db.url
+        let second = Mutex<String?>(nil)
+        let thread = Thread {
+            let variant = try? PostgresConnection(url: url).scalar("SELECT reasons->'experiment'->>'variant' FROM genre.recommend('racer', 1)")
+            second.withLock { $0 = variant }
+        }
+        thread.start()
+        try eventually("the second exposure to wait for the first") {
+            try c.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 1
+        }
+        try first.query("COMMIT")
+        try eventually("the second exposure to return") { thread.isFinished }
+        #expect(second.withLock { $0 } == "a")
+        #expect(try c.scalar("SELECT string_agg(variant, ',') FROM genre.experiment_assignments WHERE user_id = 'racer'") == "a")
     }
 
     /// experiment_results as a from-scratch count would give it (the view's definition before counting was
