@@ -15,8 +15,8 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA genre FROM PUBLIC;
 
 -- SECURITY DEFINER, and why each:
 -- * The item and event triggers queue GENRE's own work (work_queue, embeddings to forget, interactions to
---   adjust, experiment conversions to judge again). A writer must be able to insert an item or an event without rights on those tables, or a
---   writer could fake or drop the daemon's work.
+--   adjust, experiment conversions to judge again). A writer must be able to insert an item or an event
+--   without rights on those tables, or a writer could fake or drop the daemon's work.
 ALTER FUNCTION genre._items_touch() SECURITY DEFINER;
 ALTER FUNCTION genre._items_enqueue_changed() SECURITY DEFINER;
 ALTER FUNCTION genre._items_forget() SECURITY DEFINER;
