@@ -5,7 +5,8 @@ import GenreTuning
 /// Keeps running experiments up to date from their results: each variant's posterior probability of being
 /// best; under Thompson sampling, traffic shares proportional to it (with a floor, so every variant keeps
 /// learning); with auto_promote, the winner once the evidence is strong and every variant has been seen
-/// enough. Idempotent, so two daemons doing it at once agree.
+/// enough. Reads genre.experiment_results, so the counts should be advanced first; runs inside the caller's
+/// transaction (ExperimentService), so shares are stored with the counts they were computed from.
 struct ExperimentUpdater {
     func update(on db: PostgresConnection) throws {
         let rows = try db.query("""
@@ -27,16 +28,14 @@ struct ExperimentUpdater {
             let best = ExperimentStatistics.probabilityBest(conversions: conversions, impressions: impressions)
             let shares = rule.policy == "thompson" && impressions.reduce(0, +) > 0
                 ? ExperimentStatistics.thompsonShares(conversions: conversions, impressions: impressions) : nil
-            try db.transaction {
-                for (index, variant) in variants.enumerated() {
-                    try db.query("""
-                        UPDATE genre.experiment_variants SET p_best = $3, share = coalesce($4, share) WHERE experiment = $1 AND variant = $2
-                        """, [name, variant.variant, best[index], shares?[index]])
-                }
-                if rule.auto, impressions.allSatisfy({ $0 >= rule.minimum }), let top = best.indices.max(by: { best[$0] < best[$1] }),
-                   best[top] >= rule.probability {
-                    try db.query("SELECT genre.stop_experiment($1, $2)", [name, variants[top].variant])
-                }
+            for (index, variant) in variants.enumerated() {
+                try db.query("""
+                    UPDATE genre.experiment_variants SET p_best = $3, share = coalesce($4, share) WHERE experiment = $1 AND variant = $2
+                    """, [name, variant.variant, best[index], shares?[index]])
+            }
+            if rule.auto, impressions.allSatisfy({ $0 >= rule.minimum }), let top = best.indices.max(by: { best[$0] < best[$1] }),
+               best[top] >= rule.probability {
+                try db.query("SELECT genre.stop_experiment($1, $2)", [name, variants[top].variant])
             }
         }
     }

@@ -178,10 +178,12 @@ struct ModelBuilder {
         let model = "hybrid: " + Self.strategies(settings.model.blend, collaborative: collaborative.model?.name).joined(separator: "+")
         let publishStart = Date()
         let (buildID, rows) = try connection.transaction { () -> (Int64, Int) in
+            // In the order readers take these tables (genre.recommend: recommendations, then popular_items;
+            // genre.explain: then item_neighbors), so a reader never holds one the swap still needs while
+            // waiting for one the swap holds: that would be a deadlock.
+            let rows = try ResultWriter.publish(refresh, on: connection)
             for staged in [popularStaged, neighborsStaged] { try ResultWriter.publish(staged, on: connection) }
             try CollaborativeStore.publish(factorsStaged, collaborative, on: connection)
-            // Last: real-time writers wait for this swap until the transaction commits.
-            let rows = try ResultWriter.publish(refresh, on: connection)
             let buildID = try Self.record(state, on: connection, model: model,
                                           values: [startedAt, workerID, matrix.userCount, matrix.itemCount, matrix.nonZeroCount,
                                                    Int(data.eventsSeen), details])

@@ -11,7 +11,6 @@ public final class Trainer: @unchecked Sendable {
 
     let context: DaemonContext
     let connection: ReconnectingConnection
-    var lastExperimentUpdate = Date.distantPast
 
     public init(context: DaemonContext) {
         self.context = context
@@ -23,11 +22,6 @@ public final class Trainer: @unchecked Sendable {
             let settings = try DaemonSettings.load(db)
             if let reason = try buildReason(db, settings: settings) {
                 try buildUnderLock(db, settings: settings, reason: reason)
-            }
-            // Experiments learn from their results every few seconds (shares, probabilities, promotion).
-            if Date().timeIntervalSince(lastExperimentUpdate) >= min(settings.pollIntervalSeconds, 5) {
-                try ExperimentUpdater().update(on: db)
-                lastExperimentUpdate = Date()
             }
             _ = try db.waitForNotifications(timeout: min(settings.pollIntervalSeconds, 2), wakeFD: context.shutdown.fileDescriptor)
         }

@@ -38,6 +38,7 @@ struct InjectionTests {
         ("genre_admin", "SELECT genre.set('embedding.template', $1::text)"),
         ("genre_admin", "SELECT genre.set('event.weights', jsonb_build_object($1::text, 1))"),
         ("genre_admin", "SELECT genre.set('recommend.category_boosts', jsonb_build_object($1::text, 2))"),
+        ("genre_admin", "SELECT genre.set('experiment.conversion_events', jsonb_build_array($1::text))"),
         ("genre_admin", "SELECT genre.reset($1)"),
         ("genre_admin", "SELECT genre.set_scenario($1, '{}')"),
         ("genre_admin", "SELECT genre.set_scenario('mail', jsonb_build_object($1::text, 1))"),

@@ -82,6 +82,10 @@ struct RoleTests {
         try owner.query("SELECT genre.create_experiment('blend', '{\"a\": {\"share\": 0.5}, \"b\": {\"share\": 0.5, \"overrides\": {\"diversity.lambda\": 0.5}}}')")
         expectAllowed(c, "SELECT * FROM genre.recommend('u1', 3, log_impression => true)")
         #expect(try owner.count("SELECT count(*) FROM genre.impressions WHERE user_id = 'u1'") == 3)
+        // The variant is recorded at first exposure through genre.recommend; the reader cannot write one itself.
+        #expect(try owner.count("SELECT count(*) FROM genre.experiment_assignments WHERE user_id = 'u1'") == 1)
+        expectDenied(c, "INSERT INTO genre.experiment_assignments (experiment, user_id, variant) VALUES ('blend', 'u2', 'b')")
+        expectDenied(c, "UPDATE genre.experiment_assignments SET variant = 'b'")
 
         let settingsBefore = try owner.count("SELECT count(*) FROM genre.settings_history")
         expectDenied(c, "INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('u1', 'a1', 'view')")
@@ -164,6 +168,13 @@ struct RoleTests {
             try owner.count("SELECT count(*) FROM genre.recommendations WHERE user_id = 'late'") > 0
         }
         #expect(try owner.count("SELECT count(*) FROM genre.dead_letters") == 0)
+        // The experiment service counts as the daemon role, and moves the shares.
+        try owner.query("SELECT genre.create_experiment('as-daemon', '{\"a\": {\"share\": 0.5}, \"b\": {\"share\": 0.5}}', policy => 'thompson')")
+        for user in 1...12 { try owner.query("SELECT * FROM genre.recommend($1, 3, log_impression => true)", ["u\(user)"]) }
+        try owner.query("INSERT INTO genre.events (user_id, item_id, event_type) SELECT user_id, item_id, 'purchase' FROM genre.impressions WHERE variant = 'b'")
+        try eventually("the daemon role to count conversions and move the shares") {
+            try owner.scalar("SELECT share > 0.5 FROM genre.experiment_results WHERE variant = 'b' AND conversions > 0") == "t"
+        }
 
         let c = try PostgresConnection(url: url)
         expectDenied(c, "INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('u1', 'a1', 'view')")

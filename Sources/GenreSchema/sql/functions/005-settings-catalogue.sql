@@ -32,6 +32,9 @@ INSERT INTO genre.setting_definitions (key, value_type, default_value, min_value
    'Failed attempts before a work item moves to genre.dead_letters.'),
   ('events.max_future_seconds', 'number', '3600', 0, 31536000, NULL, 'nothing',
    'Events dated further than this in the future are refused (clock skew allowance).'),
+-- experiments
+  ('experiment.conversion_events', 'event_types', '["click", "purchase"]', NULL, NULL, NULL, 'nothing',
+   'Event types that count as a conversion in experiments: an event of one of these types by the user on an item shown to them, within the experiment''s conversion_days. Each must be a name in event.weights. A change recounts every experiment on the daemon''s next step.'),
 -- language model and similar items
   ('embedding.template', 'template', '"{title}[. {description}][. Tags: {tags}][. Category: {category}]"', NULL, NULL, NULL, 'rebuild',
    'How an item''s text is rendered for the language model. {field} inserts a field (item_id, title, description, category, tags, attributes.<key>); a [section] is dropped when a field in it is empty. A change re-embeds every item in the background.'),

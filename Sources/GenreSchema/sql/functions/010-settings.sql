@@ -59,6 +59,42 @@ END $$;
 COMMENT ON FUNCTION genre._definition(text) IS 'Internal: the catalogue row for a setting key; unknown keys raise an error listing the known ones.';
 
 -- ---------------------------------------------------------------------------------------------------------
+-- genre._parse_event_types: a JSON array of event types (experiment.conversion_events) -> the array without
+-- repeats, in the order given. Each must be a name in event.weights (the types events may have), and an
+-- unknown one is refused by name: a typo would otherwise silently count no conversions.
+CREATE OR REPLACE FUNCTION genre._parse_event_types(p_key text, p_text text)
+RETURNS jsonb LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  v_json jsonb;
+  v_known jsonb := coalesce((SELECT s.value FROM genre.settings s WHERE s.key = 'event.weights'),
+                            (SELECT d.default_value FROM genre.setting_definitions d WHERE d.key = 'event.weights'));
+  v_type jsonb;
+BEGIN
+  BEGIN
+    v_json := p_text::jsonb;
+  EXCEPTION WHEN invalid_text_representation THEN
+    v_json := NULL;
+  END;
+  IF v_json IS NULL OR jsonb_typeof(v_json) <> 'array' OR jsonb_array_length(v_json) = 0 THEN
+    RAISE EXCEPTION 'genre setting "%" must be a non-empty JSON array of event types, e.g. ["click", "purchase"], got %', p_key, left(p_text, 100)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOR v_type IN SELECT value FROM jsonb_array_elements(v_json) LOOP
+    IF jsonb_typeof(v_type) <> 'string' THEN
+      RAISE EXCEPTION 'genre setting "%": event types are strings, got %', p_key, left(v_type::text, 100)
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT v_known ? (v_type #>> '{}') THEN
+      RAISE EXCEPTION 'genre setting "%": unknown event type "%"; known: %', p_key, left(v_type #>> '{}', 100),
+        (SELECT string_agg(k, ', ' ORDER BY k) FROM jsonb_object_keys(v_known) k) USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  END LOOP;
+  RETURN (SELECT jsonb_agg(t ORDER BY first) FROM (SELECT t, min(n) AS first FROM jsonb_array_elements_text(v_json) WITH ORDINALITY x(t, n) GROUP BY t) u);
+END $$;
+COMMENT ON FUNCTION genre._parse_event_types(text, text) IS
+  'Internal: validates a setting that lists event types (each a name in event.weights) and returns it without repeats.';
+
+-- ---------------------------------------------------------------------------------------------------------
 -- genre._parse_setting: a value written as text (as genre.set receives it) -> canonical jsonb for the key.
 CREATE OR REPLACE FUNCTION genre._parse_setting(p_key text, p_text text)
 RETURNS jsonb LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -136,6 +172,8 @@ BEGIN
       RAISE EXCEPTION 'genre setting "%" needs at least one weight above 0', p_key USING ERRCODE = 'invalid_parameter_value';
     END IF;
     RETURN v_out;
+  WHEN 'event_types' THEN
+    RETURN genre._parse_event_types(p_key, p_text);
   END CASE;
 END $$;
 COMMENT ON FUNCTION genre._parse_setting(text, text) IS

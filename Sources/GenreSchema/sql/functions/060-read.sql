@@ -71,7 +71,7 @@ END $$;
 COMMENT ON FUNCTION genre._recommend_rows(text, integer, text[], text, text) IS
   'Internal: one user''s list in one scenario, filtered at read time (seen, unavailable, excluded, category), topped up with popular items.';
 
--- Volatile because it may log impressions.
+-- Volatile because it may record the user's experiment variant (first exposure) and log impressions.
 CREATE OR REPLACE FUNCTION genre.recommend(user_id text, k integer DEFAULT 10, exclude text[] DEFAULT '{}',
                                            category text DEFAULT NULL, scenario text DEFAULT 'default',
                                            log_impression boolean DEFAULT false)
@@ -114,7 +114,7 @@ BEGIN
   END LOOP;
 END $$;
 COMMENT ON FUNCTION genre.recommend(text, integer, text[], text, text, boolean) IS
-  'Top k recommendations for a user: rank, item_id, score, reasons (jsonb: strategies and their shares, anchor items, the search or item closest in text, summary). scenario => name reads the lists of a scenario from genre.scenarios (unknown names raise); when an experiment runs on that scenario, the user''s variant (a deterministic hash) decides which lists they see, named in reasons.experiment, and log_impression => true records the shown items in genre.impressions. Never returns unavailable items, items in exclude, items outside category (when given), or (with recommend.exclude_seen) items the user already has events for; unknown or cold users get popular items.';
+  'Top k recommendations for a user: rank, item_id, score, reasons (jsonb: strategies and their shares, anchor items, the search or item closest in text, summary). scenario => name reads the lists of a scenario from genre.scenarios (unknown names raise); when an experiment runs on that scenario, the user''s variant (recorded at their first exposure, then kept) decides which lists they see, named in reasons.experiment, and log_impression => true records the shown items in genre.impressions. Never returns unavailable items, items in exclude, items outside category (when given), or (with recommend.exclude_seen) items the user already has events for; unknown or cold users get popular items.';
 
 -- ---------------------------------------------------------------------------------------------------------
 -- genre.similar_items: items most similar to one item, with reasons. Unknown items give an empty result.

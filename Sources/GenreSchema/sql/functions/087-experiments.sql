@@ -1,4 +1,4 @@
--- Online experiments: creation, deterministic assignment, results with confidence intervals.
+-- Online experiments: creation, stopping, sticky assignment. Counting and results: 088-experiment-counts.sql.
 
 CREATE OR REPLACE FUNCTION genre.create_experiment(name text, variants jsonb, scenario text DEFAULT 'default',
                                                    policy text DEFAULT 'fixed', auto_promote boolean DEFAULT false,
@@ -88,44 +88,38 @@ END $$;
 COMMENT ON FUNCTION genre.stop_experiment(text, text) IS
   'Ends an experiment: without a winner every user goes back to the scenario''s own lists; with one, everyone gets the winner''s (status promoted).';
 
--- The variant a user sees: a deterministic hash of (experiment, user) placed on the cumulative shares.
+-- The variant a user sees: the one recorded at their first exposure. A user not assigned yet is placed by a
+-- deterministic hash of (experiment, user) on the current cumulative shares, and that is recorded, so a
+-- share change (Thompson sampling moves them every few seconds) affects only users not shown the
+-- experiment yet. SECURITY DEFINER (see 095-roles.sql): readers record assignments without rights on the
+-- table, and so can never choose a user's variant.
 CREATE OR REPLACE FUNCTION genre._assign_variant(p_experiment text, p_user text)
-RETURNS TABLE (variant text, serves text) LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-  WITH point AS (
-    SELECT ((hashtextextended(p_experiment || ':' || p_user, 0) & 9007199254740991)::float8 / 9007199254740992) AS u
-  ), cumulative AS (
-    SELECT v.variant, v.serves, sum(v.share) OVER (ORDER BY v.variant) AS upto, sum(v.share) OVER () AS total
-      FROM genre.experiment_variants v WHERE v.experiment = p_experiment
-  )
-  SELECT c.variant, c.serves FROM cumulative c, point p
-   WHERE p.u * c.total < c.upto ORDER BY c.upto LIMIT 1
-$$;
-COMMENT ON FUNCTION genre._assign_variant(text, text) IS 'Internal: a user''s variant in an experiment, by a deterministic hash on the current shares.';
-
-CREATE OR REPLACE VIEW genre.experiment_results AS
-WITH counted AS (
-  SELECT e.name AS experiment, v.variant, v.serves, v.share, v.p_best, e.policy, e.status, e.winner,
-         count(i.id) AS impressions, count(DISTINCT i.user_id) AS users,
-         count(i.id) FILTER (WHERE EXISTS (
-           SELECT 1 FROM genre.events ev
-            WHERE ev.user_id = i.user_id AND ev.item_id = i.item_id AND ev.event_type IN ('click', 'purchase')
-              AND ev.occurred_at >= i.shown_at AND ev.occurred_at < i.shown_at + make_interval(secs => e.conversion_days * 86400))) AS conversions
-    FROM genre.experiments e
-    JOIN genre.experiment_variants v ON v.experiment = e.name
-    LEFT JOIN genre.impressions i ON i.experiment = e.name AND i.variant = v.variant
-   GROUP BY e.name, v.variant, v.serves, v.share, v.p_best, e.policy, e.status, e.winner
-)
-SELECT c.*,
-       CASE WHEN c.impressions > 0 THEN c.conversions::float8 / c.impressions END AS rate,
-       -- 95 % Wilson score interval of the rate.
-       CASE WHEN c.impressions > 0 THEN
-         (c.conversions::float8 / c.impressions + 1.920729 / c.impressions
-          - 1.959964 * sqrt((c.conversions::float8 / c.impressions) * (1 - c.conversions::float8 / c.impressions) / c.impressions
-                            + 0.960364 / (c.impressions::float8 * c.impressions))) / (1 + 3.841459 / c.impressions) END AS rate_low,
-       CASE WHEN c.impressions > 0 THEN
-         (c.conversions::float8 / c.impressions + 1.920729 / c.impressions
-          + 1.959964 * sqrt((c.conversions::float8 / c.impressions) * (1 - c.conversions::float8 / c.impressions) / c.impressions
-                            + 0.960364 / (c.impressions::float8 * c.impressions))) / (1 + 3.841459 / c.impressions) END AS rate_high
-  FROM counted c;
-COMMENT ON VIEW genre.experiment_results IS
-  'Per experiment and variant: impressions, users, conversions (a click or purchase of a shown item by that user within conversion_days), rate with a 95 % Wilson interval, share and probability of being best.';
+RETURNS TABLE (variant text, serves text) LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  v_variant text;
+BEGIN
+  SELECT a.variant INTO v_variant FROM genre.experiment_assignments a WHERE a.experiment = p_experiment AND a.user_id = p_user;
+  IF v_variant IS NULL THEN
+    WITH point AS (
+      SELECT ((hashtextextended(p_experiment || ':' || p_user, 0) & 9007199254740991)::float8 / 9007199254740992) AS u
+    ), cumulative AS (
+      SELECT v.variant, sum(v.share) OVER (ORDER BY v.variant) AS upto, sum(v.share) OVER () AS total
+        FROM genre.experiment_variants v WHERE v.experiment = p_experiment
+    )
+    SELECT c.variant INTO v_variant FROM cumulative c, point p WHERE p.u * c.total < c.upto ORDER BY c.upto LIMIT 1;
+    -- Recorded while the experiment runs (a stopped one serves no variant), and only where the transaction
+    -- may write: a read-only transaction or a hot standby serves the hashed variant unrecorded rather than fail.
+    IF v_variant IS NOT NULL AND NOT current_setting('transaction_read_only')::boolean
+       AND EXISTS (SELECT 1 FROM genre.experiments e WHERE e.name = p_experiment AND e.status = 'running') THEN
+      INSERT INTO genre.experiment_assignments AS a (experiment, user_id, variant) VALUES (p_experiment, p_user, v_variant)
+      ON CONFLICT (experiment, user_id) DO NOTHING;
+      IF NOT FOUND THEN
+        -- A concurrent first exposure of this user committed first (the insert waited for it): theirs stands.
+        SELECT a.variant INTO v_variant FROM genre.experiment_assignments a WHERE a.experiment = p_experiment AND a.user_id = p_user;
+      END IF;
+    END IF;
+  END IF;
+  RETURN QUERY SELECT v.variant, v.serves FROM genre.experiment_variants v WHERE v.experiment = p_experiment AND v.variant = v_variant;
+END $$;
+COMMENT ON FUNCTION genre._assign_variant(text, text) IS
+  'Internal: a user''s variant in an experiment: the one recorded at their first exposure, else a deterministic hash on the current shares, recorded while the experiment runs.';

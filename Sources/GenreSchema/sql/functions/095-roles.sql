@@ -1,6 +1,7 @@
 -- Least privilege. Nothing in schema genre is usable by PUBLIC; each GENRE role (genre.roles, set by
 -- `genre install`) gets what its job needs and no more:
---   reader  read the lists and explanations; log impressions (genre.recommend(..., log_impression => true))
+--   reader  read the lists and explanations; log impressions (genre.recommend(..., log_impression => true));
+--           record a user's experiment variant only through genre.recommend
 --   writer  insert, update and delete items; insert and delete events (events are immutable)
 --   admin   the reader's rights, plus settings, scenarios, tuning runs, experiments and dead letters
 --   daemon  read items and events (never write them), and write everything GENRE computes
@@ -14,8 +15,8 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA genre FROM PUBLIC;
 
 -- SECURITY DEFINER, and why each:
 -- * The item and event triggers queue GENRE's own work (work_queue, embeddings to forget, interactions to
---   adjust). A writer must be able to insert an item or an event without rights on those tables, or a
---   writer could fake or drop the daemon's work.
+--   adjust, experiment conversions to judge again). A writer must be able to insert an item or an event
+--   without rights on those tables, or a writer could fake or drop the daemon's work.
 ALTER FUNCTION genre._items_touch() SECURITY DEFINER;
 ALTER FUNCTION genre._items_enqueue_changed() SECURITY DEFINER;
 ALTER FUNCTION genre._items_forget() SECURITY DEFINER;
@@ -25,10 +26,15 @@ ALTER FUNCTION genre._events_enqueue() SECURITY DEFINER;
 ALTER FUNCTION genre._events_forget() SECURITY DEFINER;
 ALTER FUNCTION genre._events_enqueue_texts() SECURITY DEFINER;
 ALTER FUNCTION genre._events_forget_texts() SECURITY DEFINER;
+ALTER FUNCTION genre._events_recheck_conversions() SECURITY DEFINER;
 -- * Queueing work (genre._enqueue) upserts one (queue, key) wake-up for the daemon on a checked queue name.
 --   The triggers above and the admin's genre.tune and genre.retry_dead_letter queue work this way, so no
 --   role but the daemon needs rights on genre.work_queue itself.
 ALTER FUNCTION genre._enqueue(text, text[]) SECURITY DEFINER;
+-- * A user's experiment variant is recorded at their first exposure (genre._assign_variant, called by
+--   genre.recommend). It computes the variant itself from the shares; readers get no rights on
+--   genre.experiment_assignments, so no application can choose or change a user's variant.
+ALTER FUNCTION genre._assign_variant(text, text) SECURITY DEFINER;
 -- * Swapping a result set creates, attaches, detaches and drops partitions, which PostgreSQL allows only
 --   to the owner of the partitioned table (and indexing a staging table, to its owner). These four take
 --   no identifiers from the caller (the result name is checked against the four result tables, the rest
@@ -101,6 +107,7 @@ BEGIN
       FOREACH f IN ARRAY v_reader_functions LOOP EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f, r.role_name); END LOOP;
       EXECUTE format('GRANT SELECT ON genre.recommendations, genre.item_neighbors, genre.popular_items, genre.items, genre.events, genre.interactions, genre.item_embeddings, genre.event_text_embeddings, genre.model_builds, genre.result_generations, genre.experiments, genre.experiment_variants, genre.experiment_results TO %I', r.role_name);
       EXECUTE format('GRANT INSERT ON genre.impressions TO %I', r.role_name);
+      EXECUTE format('GRANT EXECUTE ON FUNCTION genre._assign_variant(text, text) TO %I', r.role_name);
       EXECUTE format('GRANT USAGE ON SEQUENCE genre.impressions_id_seq TO %I', r.role_name);
     END IF;
     IF r.kind = 'writer' THEN
@@ -120,14 +127,15 @@ BEGIN
       EXECUTE format('GRANT SELECT, DELETE ON genre.dead_letters TO %I', r.role_name);
       -- genre.drop_scenario deletes the dropped scenario's stored lists (derived rows the daemon rebuilds).
       EXECUTE format('GRANT DELETE ON genre.recommendations TO %I', r.role_name);
-      EXECUTE format('GRANT SELECT ON genre.impressions, genre.workers, genre.service_health, genre.watermarks TO %I', r.role_name);
+      EXECUTE format('GRANT SELECT ON genre.impressions, genre.experiment_assignments, genre.experiment_counts, genre.workers, genre.service_health, genre.watermarks TO %I', r.role_name);
       EXECUTE format('GRANT USAGE ON ALL SEQUENCES IN SCHEMA genre TO %I', r.role_name);
     END IF;
     IF r.kind = 'daemon' THEN
       EXECUTE format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA genre TO %I', r.role_name);
       -- Business data: read only.
       EXECUTE format('GRANT SELECT ON genre.items, genre.events TO %I', r.role_name);
-      FOREACH t IN ARRAY v_results || v_config || ARRAY['work_queue', 'dead_letters', 'impressions'] LOOP
+      FOREACH t IN ARRAY v_results || v_config || ARRAY['work_queue', 'dead_letters', 'impressions', 'experiment_assignments', 'experiment_counts',
+                                                 'impression_conversions', 'experiment_rechecks', 'experiment_counting'] LOOP
         EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON genre.%I TO %I', t, r.role_name);
       END LOOP;
       EXECUTE format('GRANT SELECT ON genre.experiment_results TO %I', r.role_name);
