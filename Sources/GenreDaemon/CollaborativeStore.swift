@@ -54,7 +54,7 @@ enum CollaborativeStore {
     /// EASE's strongest `k` weights per item, when EASE is the model or an ensemble member; else empty.
     /// The serving form of EASE (its dense matrix is not kept): the trainer's real time uses it as every
     /// replica does.
-    static func itemWeights(_ model: (any CollaborativeModel)?, k: Int) -> [[ContentSimilarity.Neighbor]] {
+    static func itemWeights(_ model: (any CollaborativeModel)?, k: Int) -> [[ItemNeighbor]] {
         let members = (model as? EnsembleModel)?.members.map(\.model) ?? model.map { [$0] } ?? []
         return members.first { $0 is EASE }?.itemNeighbors(k: k) ?? []
     }
@@ -89,13 +89,13 @@ enum CollaborativeStore {
     }
 
     /// The published model as every daemon serves it: factor models from their item factors, EASE from its
-    /// stored weights (`easeRows`, from the build's model state), an ensemble from its members'. Call inside
+    /// stored weights (`itemWeights`, from the build's model state), an ensemble from its members'. Call inside
     /// the caller's REPEATABLE READ transaction. `generation` is the item_factors generation the build
     /// published; if another is live, a newer build is publishing and this one is refused (the loader tries
     /// again and then finds the newer build). "none" is nil; anything that cannot be rebuilt as trained is
     /// an error, never a model with defaults or zero factors.
     static func load(_ connection: PostgresConnection, generation: Int64?, itemIndex: [String: Int32],
-                     easeRows: [[ContentSimilarity.Neighbor]]) throws -> (any CollaborativeModel)? {
+                     itemWeights: [[ItemNeighbor]]) throws -> (any CollaborativeModel)? {
         let described = try connection.query("""
             SELECT m.model, m.parameters::text, g.generation FROM genre.result_generations g
               LEFT JOIN genre.collaborative_models m ON m.generation = g.generation
@@ -153,7 +153,7 @@ enum CollaborativeStore {
             switch member.name {
             case "als": models.append(.init(model: ImplicitALS(configuration: settings.als, itemFactors: own), weight: member.weight))
             case "bpr": models.append(.init(model: BPR(configuration: settings.bpr, itemFactors: own, itemBias: bias), weight: member.weight))
-            case "ease": models.append(.init(model: SparseItemWeights(rows: easeRows), weight: member.weight))
+            case "ease": models.append(.init(model: SparseItemWeights(rows: itemWeights), weight: member.weight))
             default: throw StoredModelError("unknown stored collaborative model \(member.name)")
             }
         }

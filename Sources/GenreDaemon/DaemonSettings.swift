@@ -14,8 +14,13 @@ public struct DaemonSettings: Sendable, Equatable {
     public var leaseSeconds = 60.0
     public var maxAttempts = 5
     public var embeddingEnabled = true
-    /// Named scenarios: the model settings with each scenario's overrides applied, by name.
-    public var scenarios: [(name: String, model: RecommenderSettings)] = []
+    /// A named scenario: the model settings with its overrides applied.
+    public struct Scenario: Sendable, Equatable {
+        public var name: String
+        public var model: RecommenderSettings
+    }
+    /// Named scenarios, by name.
+    public var scenarios: [Scenario] = []
     /// Hash of every setting whose change requires a rebuild or re-rank; a build records the one it used.
     public var modelFingerprint = ""
     /// Stored values this binary cannot apply (the catalogue accepted them: SQL and Swift disagree). Their
@@ -70,19 +75,11 @@ public struct DaemonSettings: Sendable, Equatable {
                     settings.problems.append("scenario \(name) override \(key) cannot be applied (\(error)); the default scenario's value is used")
                 }
             }
-            settings.scenarios.append((name, model))
+            settings.scenarios.append(Scenario(name: name, model: model))
         }
         return settings
     }
 
     /// The default scenario (the settings themselves) followed by every named scenario.
-    var variants: [(name: String, model: RecommenderSettings)] { [("default", model)] + scenarios }
-
-    public static func == (a: DaemonSettings, b: DaemonSettings) -> Bool {
-        a.model == b.model && a.storedK == b.storedK && a.rebuildIntervalSeconds == b.rebuildIntervalSeconds
-            && a.rebuildAfterEvents == b.rebuildAfterEvents && a.minRebuildGapSeconds == b.minRebuildGapSeconds && a.pollIntervalSeconds == b.pollIntervalSeconds
-            && a.leaseSeconds == b.leaseSeconds && a.maxAttempts == b.maxAttempts && a.embeddingEnabled == b.embeddingEnabled
-            && a.modelFingerprint == b.modelFingerprint && a.scenarios.map(\.name) == b.scenarios.map(\.name)
-            && zip(a.scenarios, b.scenarios).allSatisfy { $0.model == $1.model }
-    }
+    var variants: [Scenario] { [Scenario(name: "default", model: model)] + scenarios }
 }

@@ -66,7 +66,7 @@ struct ModelBuilder {
             }
         }
         if shouldStop() { return nil }
-        let recommender = CooccurrenceRecommender(cooccurrence: cooccurrence, popularity: popularity)
+        let recommender = BehaviourRecommender(cooccurrence: cooccurrence, popularity: popularity)
         let catalog = data.catalog
 
         let popularStaged = try timed("write_popular") {
@@ -86,7 +86,7 @@ struct ModelBuilder {
         let factorsStaged = try timed("write_factors") { try CollaborativeStore.stage(collaborative, catalog: catalog, on: connection) }
         let vectors = try timed("load_vectors") { try ItemVectors.load(connection, itemIndex: data.itemIndex) }
         let texts = try timed("load_texts") { try ItemVectors.loadTexts(connection) }
-        let content = try timed("content") { () -> [[ContentSimilarity.Neighbor]] in
+        let content = try timed("content") { () -> [[ItemNeighbor]] in
             guard !vectors.isEmpty else { return [] }
             return ContentSimilarity.neighbors(vectors: vectors.values, present: vectors.present, dims: vectors.dims,
                                                k: settings.model.neighborsPerItem)
@@ -130,7 +130,7 @@ struct ModelBuilder {
                 let scenarios = ScenarioLists(snapshot: snapshot, settings: settings)
                 // Scoring (a matrix-vector product per user for content) is the heavy side here: two producers.
                 try orderedPipeline(count: chunks.count, workers: 2, produce: { chunk -> ([UInt8], String?) in
-                    var scratch = CooccurrenceRecommender.Scratch(itemCount: catalog.ids.count, anchors: recommender.anchorsPerItem)
+                    var scratch = BehaviourRecommender.Scratch(itemCount: catalog.ids.count, anchors: recommender.anchorsPerItem)
                     var encoder = BinaryCopyEncoder(capacity: 1 << 16, header: false)
                     let groups = chunks[chunk].map { user in user < data.groups.count ? data.groups[user] : [] }
                     var shared = zip(chunks[chunk], groups).map { user, userGroups in

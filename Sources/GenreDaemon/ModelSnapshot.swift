@@ -8,7 +8,7 @@ public struct ModelSnapshot: Sendable {
     public let buildID: Int64
     public let catalog: ItemCatalog
     public let itemIndex: [String: Int32]
-    public let recommender: CooccurrenceRecommender
+    public let recommender: BehaviourRecommender
     /// Item vectors (empty table when nothing is embedded yet), for content scores and interests.
     public let vectors: ItemVectorTable
     /// The collaborative model (nil when blend.weights gives it 0 or collaborative.model is none).

@@ -14,7 +14,7 @@ struct ModelState: Equatable {
     var cooccurrence: [[CooccurrenceModel.Neighbor]]
     var popularity: [PopularityModel.Entry]
     /// EASE's strongest weights per item (the collaborative model or an ensemble member), else empty.
-    var itemWeights: [[ContentSimilarity.Neighbor]]
+    var itemWeights: [[ItemNeighbor]]
     /// The genre.item_factors generation this build published (nil: no factor model), so a loader can
     /// tell factors of another build from its own.
     var factorsGeneration: Int64?
@@ -53,7 +53,7 @@ struct ModelState: Equatable {
     }
 
     init(itemIDs: [String], categories: [String?], createdAt: [Double], cooccurrence: [[CooccurrenceModel.Neighbor]],
-         popularity: [PopularityModel.Entry], itemWeights: [[ContentSimilarity.Neighbor]], factorsGeneration: Int64?) {
+         popularity: [PopularityModel.Entry], itemWeights: [[ItemNeighbor]], factorsGeneration: Int64?) {
         self.itemIDs = itemIDs
         self.categories = categories
         self.createdAt = createdAt
@@ -96,7 +96,7 @@ struct ModelState: Equatable {
         }
         var weights = try part("item_weights")
         itemWeights = try Self.read(&weights, rows: nil, elementSize: 8) { reader in
-            ContentSimilarity.Neighbor(item: try item(&reader), score: try reader.readFloat())
+            ItemNeighbor(item: try item(&reader), score: try reader.readFloat())
         }
         var factors = try part("factors_generation")
         let generation = try factors.read(Int64.self)

@@ -36,7 +36,7 @@ struct ScenarioLists {
     }
 
     func lists(groups: [UserHistory.EventGroup], texts: [UserInterest.TextEvent], now: Double, shared: Shared,
-               scratch: inout CooccurrenceRecommender.Scratch) throws -> [(scenario: String, rows: [Recommendation])] {
+               scratch: inout BehaviourRecommender.Scratch) throws -> [(scenario: String, rows: [Recommendation])] {
         try variants.map { variant in
             var history = shared.history, interest = shared.interest, content = shared.contentScores
             if variant.name != "default" {

@@ -39,12 +39,12 @@ enum SnapshotLoader {
             if let item = titled.string(row, 0).flatMap({ index[$0] }) { titles[Int(item)] = titled.string(row, 1) }
         }
         let catalog = ItemCatalog(ids: state.itemIDs, titles: titles, categories: state.categories)
-        let recommender = CooccurrenceRecommender(cooccurrence: CooccurrenceModel(neighbors: state.cooccurrence),
+        let recommender = BehaviourRecommender(cooccurrence: CooccurrenceModel(neighbors: state.cooccurrence),
                                                   popularity: PopularityModel(ranked: state.popularity))
         return ModelSnapshot(buildID: buildID, catalog: catalog, itemIndex: index, recommender: recommender,
                              vectors: try ItemVectors.load(connection, itemIndex: index),
                              collaborative: try CollaborativeStore.load(connection, generation: state.factorsGeneration, itemIndex: index,
-                                                                        easeRows: state.itemWeights),
+                                                                        itemWeights: state.itemWeights),
                              createdAt: state.createdAt)
     }
 }

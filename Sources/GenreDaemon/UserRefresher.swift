@@ -23,7 +23,7 @@ struct UserRefresher {
         let texts = try ItemVectors.loadTexts(connection, user: user)[user] ?? []
         let now = Date().timeIntervalSince1970
         let scenarios = ScenarioLists(snapshot: snapshot, settings: settings)
-        var scratch = CooccurrenceRecommender.Scratch(itemCount: snapshot.catalog.ids.count, anchors: snapshot.recommender.anchorsPerItem)
+        var scratch = BehaviourRecommender.Scratch(itemCount: snapshot.catalog.ids.count, anchors: snapshot.recommender.anchorsPerItem)
         // The collaborative model folds the user in from their history (no trained scores here).
         let lists = try scenarios.lists(groups: groups, texts: texts, now: now,
                                     shared: scenarios.shared(groups: groups, texts: texts, now: now), scratch: &scratch)

@@ -7,19 +7,10 @@ import GenreLinearAlgebra
 /// scores whatever the catalogue size; the blocks run on `concurrency` threads with one BLAS thread each.
 /// An all-pairs product is quadratic in the catalogue: fine for tens of thousands of items, not millions.
 public enum ContentSimilarity {
-    public struct Neighbor: Sendable, Equatable {
-        public var item: Int32
-        public var score: Float
-        public init(item: Int32, score: Float) {
-            self.item = item
-            self.score = score
-        }
-    }
-
     /// - Parameters:
     ///   - vectors: n × dims, row-major, unit length; an item without a vector has `present[i] == false`.
     public static func neighbors(vectors: [Float], present: [Bool], dims: Int, k: Int, block: Int = 256,
-                                 concurrency: Int = 2) -> [[Neighbor]] {
+                                 concurrency: Int = 2) -> [[ItemNeighbor]] {
         let n = present.count
         precondition(vectors.count == n * dims && k > 0)
         let blocks = stride(from: 0, to: n, by: block).map { $0..<min($0 + block, n) }
@@ -42,7 +33,7 @@ public enum ContentSimilarity {
                         let score = scores[base + other]
                         if score >= best.threshold { best.offer(Int32(other), score) }
                     }
-                    results.store(item, best.sorted().map { Neighbor(item: $0.index, score: $0.score) })
+                    results.store(item, best.sorted().map { ItemNeighbor(item: $0.index, score: $0.score) })
                 }
                 index += max(1, min(concurrency, blocks.count))
             }
@@ -54,9 +45,9 @@ public enum ContentSimilarity {
 /// Per-item lists written from several threads; each index is written once.
 final class NeighborLists: @unchecked Sendable {
     private let lock = NSLock()
-    private(set) var values: [[ContentSimilarity.Neighbor]]
+    private(set) var values: [[ItemNeighbor]]
     init(count: Int) { values = Array(repeating: [], count: count) }
-    func store(_ index: Int, _ list: [ContentSimilarity.Neighbor]) {
+    func store(_ index: Int, _ list: [ItemNeighbor]) {
         lock.lock()
         values[index] = list
         lock.unlock()

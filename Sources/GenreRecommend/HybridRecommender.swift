@@ -4,7 +4,7 @@
 /// are the union of each strategy's own top list, so an item nobody has touched yet can reach a user
 /// through its text alone.
 public struct HybridRecommender: Sendable {
-    public let base: CooccurrenceRecommender
+    public let base: BehaviourRecommender
     public let vectors: ItemVectorTable
     public var weights: BlendWeights
     /// The trained collaborative model (nil: the part counts 0).
@@ -27,7 +27,7 @@ public struct HybridRecommender: Sendable {
     let popularityScore: [Float]
     let popularityUsers: [Int]
 
-    public init(base: CooccurrenceRecommender, vectors: ItemVectorTable, weights: BlendWeights,
+    public init(base: BehaviourRecommender, vectors: ItemVectorTable, weights: BlendWeights,
                 collaborative: (any CollaborativeModel)? = nil) {
         self.base = base
         self.vectors = vectors
@@ -64,7 +64,7 @@ public struct HybridRecommender: Sendable {
     ///     trained user in a full refresh); otherwise the user is folded in from `history`. A fold-in that
     ///     fails is thrown, never dropped: a list without its collaborative part would be another list.
     public func recommend(_ history: UserHistory, interest: UserInterest?, k: Int, excludeSeen: Bool,
-                          scratch: inout CooccurrenceRecommender.Scratch, contentScores: [Float]? = nil,
+                          scratch: inout BehaviourRecommender.Scratch, contentScores: [Float]? = nil,
                           collaborativeScores: [Float]? = nil) throws -> [Recommendation] {
         guard k > 0 else { return [] }
         let pool = max(2 * k, 50)

@@ -18,8 +18,8 @@ public enum SimilarItems {
         public var collaborativePart: Float = 0
     }
 
-    public static func blend(cooccurrence: [[CooccurrenceModel.Neighbor]], content: [[ContentSimilarity.Neighbor]],
-                             collaborative: [[ContentSimilarity.Neighbor]] = [], contentWeight: Float) -> [[Entry]] {
+    public static func blend(cooccurrence: [[CooccurrenceModel.Neighbor]], content: [[ItemNeighbor]],
+                             collaborative: [[ItemNeighbor]] = [], contentWeight: Float) -> [[Entry]] {
         let count = max(cooccurrence.count, content.count, collaborative.count)
         return (0..<count).map { item in
             var merged: [Int32: Entry] = [:]

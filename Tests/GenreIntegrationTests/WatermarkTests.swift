@@ -68,4 +68,38 @@ struct WatermarkTests {
         #expect(try a.count("SELECT sum(event_count) FROM genre.interactions") == 1500)
         #expect(try a.count("SELECT events FROM genre.watermarks") == 1500)
     }
+
+    @Test("a backlog is folded in bounded batches of whole transactions, each event once, around an open transaction")
+    func boundedBatches() throws {
+        let db = try TestDatabase.create()
+        let writer = try db.connect(), slow = try db.connect(), daemon = try db.connect()
+        try daemon.query("SET genre.apply_events_batch = 250")
+        try slow.query("BEGIN")
+        try slow.query("INSERT INTO genre.events (user_id, item_id, event_type) SELECT 'slow' || g, 'i', 'view' FROM generate_series(1, 40) g")
+        // 30 transactions of 100 events, and one of 700 (larger than a batch: folded whole, alone).
+        for part in 0..<30 {
+            try writer.query("INSERT INTO genre.events (user_id, item_id, event_type) SELECT 'u' || (g % 11), 'i' || (g % 17), 'view' FROM generate_series(\(part * 100 + 1), \(part * 100 + 100)) g")
+            if part == 12 {
+                try writer.query("INSERT INTO genre.events (user_id, item_id, event_type) SELECT 'big' || (g % 5), 'j' || (g % 3), 'like' FROM generate_series(1, 700) g")
+            }
+        }
+        var steps: [Int] = []
+        while true {
+            let n = try daemon.count("SELECT genre._apply_events()")
+            if n == 0 { break }
+            steps.append(n)
+            if steps.count == 2 { try slow.query("COMMIT") }  // commits mid-backlog, with the lowest ids
+        }
+        #expect(steps.reduce(0, +) == 3740, "\(steps)")
+        #expect(steps.allSatisfy { $0 <= 250 || $0 == 700 || $0 == 740 }, "every step a bounded batch or one whole large transaction: \(steps)")
+        #expect(steps.count >= 14, "\(steps)")
+        #expect(try daemon.count("SELECT sum(event_count) FROM genre.interactions") == 3740)
+        #expect(try daemon.count("SELECT events FROM genre.watermarks") == 3740)
+        #expect(try daemon.count("SELECT events_pending FROM genre.status()") == 0)
+        // Exactly once, per (user, item, type), against a fresh aggregation.
+        #expect(try daemon.count("""
+            SELECT count(*) FROM (SELECT user_id, item_id, event_type, count(*)::int AS n FROM genre.events GROUP BY 1, 2, 3) e
+            FULL JOIN genre.interactions i USING (user_id, item_id, event_type) WHERE e.n IS DISTINCT FROM i.event_count
+            """) == 0)
+    }
 }

@@ -29,7 +29,7 @@ struct ContentSimilarityTests {
     @Test("the blend keeps the union of both lists, scored w·content + (1−w)·co-occurrence")
     func blend() {
         let cooccurrence: [[CooccurrenceModel.Neighbor]] = [[.init(item: 2, score: 0.9, commonUsers: 4)], [], []]
-        let content: [[ContentSimilarity.Neighbor]] = [[.init(item: 1, score: 0.8), .init(item: 2, score: 0.1)], [], []]
+        let content: [[ItemNeighbor]] = [[.init(item: 1, score: 0.8), .init(item: 2, score: 0.1)], [], []]
         let blended = SimilarItems.blend(cooccurrence: cooccurrence, content: content, contentWeight: 0.25)
         #expect(blended[0].map(\.item) == [2, 1])
         #expect(abs(blended[0][0].score - (0.25 * 0.1 + 0.75 * 0.9)) < 1e-6)

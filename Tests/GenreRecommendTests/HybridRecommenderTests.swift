@@ -6,7 +6,7 @@ enum HybridFixture {
     static let vectors = ItemVectorTable(values: [1, 0,  0.96, 0.28,  0, 1,  0.7071, 0.7071,  0, 0],
                                          present: [true, true, true, true, false], dims: 2)
     static let catalog = ItemCatalog(ids: ["e1", "e2", "n1", "ne", "blank"], titles: ["East One", "East Two", "North", "North-East", nil])
-    static let empty = CooccurrenceRecommender(cooccurrence: CooccurrenceModel(neighbors: Array(repeating: [], count: 5)),
+    static let empty = BehaviourRecommender(cooccurrence: CooccurrenceModel(neighbors: Array(repeating: [], count: 5)),
                                                popularity: PopularityModel(ranked: [.init(item: 2, score: 1, users: 9), .init(item: 1, score: 0.5, users: 4)]))
     static func entry(_ item: Int32, _ strength: Double, _ event: String, at: Double) -> UserHistory.Entry {
         .init(item: item, strength: strength, dominantEvent: event, lastAt: at)
@@ -46,7 +46,7 @@ struct HybridRecommenderTests {
     func recommend(_ history: UserHistory, texts: [UserInterest.TextEvent] = [], weights: BlendWeights, k: Int = 3) throws -> [Recommendation] {
         let hybrid = HybridRecommender(base: HybridFixture.empty, vectors: HybridFixture.vectors, weights: weights)
         let interest = UserInterest.build(history: history, vectors: HybridFixture.vectors, texts: texts, textWeight: 3, halfLifeDays: 30)
-        var scratch = CooccurrenceRecommender.Scratch(itemCount: 5, anchors: 3)
+        var scratch = BehaviourRecommender.Scratch(itemCount: 5, anchors: 3)
         return try hybrid.recommend(history, interest: interest, k: k, excludeSeen: true, scratch: &scratch)
     }
 
@@ -99,7 +99,7 @@ struct RuleTests {
     func boost() throws {
         var hybrid = HybridRecommender(base: HybridFixture.empty, vectors: HybridFixture.vectors,
                                        weights: .init(cooccurrence: 0, content: 0, popularity: 1))
-        var scratch = CooccurrenceRecommender.Scratch(itemCount: 5, anchors: 3)
+        var scratch = BehaviourRecommender.Scratch(itemCount: 5, anchors: 3)
         let history = UserHistory(entries: [], limit: 10)
         #expect(try hybrid.recommend(history, interest: nil, k: 2, excludeSeen: true, scratch: &scratch).map(\.item) == [2, 1])
         hybrid.boost = [1, 3, 1, 1, 1]  // item 1: popularity 0.5 × 3 = 1.5 beats item 2's 1.0
@@ -115,7 +115,7 @@ struct RuleTests {
                                        weights: .init(popularity: 1, freshness: 1))
         // Item 4 is brand new (1), item 3 one half-life old (0.5); the rest older.
         hybrid.setFreshness([0, 0.125, 0, 0.5, 1])
-        var scratch = CooccurrenceRecommender.Scratch(itemCount: 5, anchors: 3)
+        var scratch = BehaviourRecommender.Scratch(itemCount: 5, anchors: 3)
         let rows = try hybrid.recommend(UserHistory(entries: [], limit: 10), interest: nil, k: 3, excludeSeen: true, scratch: &scratch)
         // Scores: item 4 = 1 (fresh), item 2 = 1 (popular), item 1 = 0.5 + 0.125, item 3 = 0.5.
         #expect(rows.map(\.item) == [2, 4, 1])
@@ -134,7 +134,7 @@ struct RuleTests {
         let ease = try EASE.train(InteractionMatrix(userCount: 6, itemCount: 5, entries: entries), configuration: config)
         let hybrid = HybridRecommender(base: HybridFixture.empty, vectors: HybridFixture.vectors,
                                        weights: .init(collaborative: 1), collaborative: ease)
-        var scratch = CooccurrenceRecommender.Scratch(itemCount: 5, anchors: 3)
+        var scratch = BehaviourRecommender.Scratch(itemCount: 5, anchors: 3)
         let history = UserHistory(entries: [HybridFixture.entry(2, 5, "purchase", at: 1)], limit: 10)
         let rows = try hybrid.recommend(history, interest: nil, k: 1, excludeSeen: true, scratch: &scratch)
         let top = try #require(rows.first)
@@ -152,7 +152,7 @@ struct RuleTests {
         let als = ImplicitALS(configuration: config, itemFactors: [Float](repeating: 0, count: 5 * 2))
         let hybrid = HybridRecommender(base: HybridFixture.empty, vectors: HybridFixture.vectors,
                                        weights: .init(collaborative: 1, popularity: 0.1), collaborative: als)
-        var scratch = CooccurrenceRecommender.Scratch(itemCount: 5, anchors: 3)
+        var scratch = BehaviourRecommender.Scratch(itemCount: 5, anchors: 3)
         let history = UserHistory(entries: [HybridFixture.entry(2, 5, "purchase", at: 1)], limit: 10)
         #expect(throws: CollaborativeError.self) {
             try hybrid.recommend(history, interest: nil, k: 3, excludeSeen: true, scratch: &scratch)

@@ -29,7 +29,7 @@ enum RecommenderFixture {
     static let liked1 = UserHistory.Entry(item: 1, strength: 3, dominantEvent: "like", lastAt: 200)
     static let disliked5 = UserHistory.Entry(item: 5, strength: -5, dominantEvent: "dislike", lastAt: 100)
 
-    static var recommender: CooccurrenceRecommender { CooccurrenceRecommender(cooccurrence: cooccurrence, popularity: popularity) }
+    static var recommender: BehaviourRecommender { BehaviourRecommender(cooccurrence: cooccurrence, popularity: popularity) }
     static var history: UserHistory { UserHistory(entries: [bought0, liked1, disliked5], limit: 10) }
 
     static let catalog = ItemCatalog(ids: (0..<8).map { "item-\($0)" },

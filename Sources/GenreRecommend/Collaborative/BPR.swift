@@ -195,7 +195,7 @@ public struct BPR: CollaborativeModel {
     }
 
     public var factors: FactorModel? { model }
-    public func itemNeighbors(k: Int) -> [[ContentSimilarity.Neighbor]] { model.itemNeighbors(k: k) }
+    public func itemNeighbors(k: Int) -> [[ItemNeighbor]] { model.itemNeighbors(k: k) }
     public func scores(user: Int) -> [Float] { model.scores(userVector: model.userVector(user)) }
     public func scores(history: [Interaction]) throws -> [Float] { model.scores(userVector: foldIn(history)) }
 }

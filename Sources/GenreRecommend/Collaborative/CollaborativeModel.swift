@@ -14,7 +14,7 @@ public protocol CollaborativeModel: Sendable {
     /// history[h]. Exact for ALS (Hu et al. §5) and EASE; for BPR, strength · item-factor similarity.
     func contributions(history: [Interaction], to items: [Int32]) -> [[Float]]
     /// Each item's closest items by this model, top k (the collaborative neighbours of genre.similar_items).
-    func itemNeighbors(k: Int) -> [[ContentSimilarity.Neighbor]]
+    func itemNeighbors(k: Int) -> [[ItemNeighbor]]
     /// The factor matrices of a latent-factor model (ALS, BPR), for batch scoring and publishing; nil otherwise.
     var factors: FactorModel? { get }
 }

@@ -78,11 +78,11 @@ public struct EASE: CollaborativeModel {
     }
 
     /// Item i's strongest positive weights, top k: its collaborative neighbours.
-    public func itemNeighbors(k: Int) -> [[ContentSimilarity.Neighbor]] {
+    public func itemNeighbors(k: Int) -> [[ItemNeighbor]] {
         (0..<itemCount).map { i in
             var best = TopK(k: k)
             for j in 0..<itemCount where weights[i * itemCount + j] > 0 { best.offer(Int32(j), weights[i * itemCount + j]) }
-            return best.sorted().map { ContentSimilarity.Neighbor(item: $0.index, score: $0.score) }
+            return best.sorted().map { ItemNeighbor(item: $0.index, score: $0.score) }
         }
     }
 }

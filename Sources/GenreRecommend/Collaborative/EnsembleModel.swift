@@ -48,7 +48,7 @@ public struct EnsembleModel: CollaborativeModel {
     /// The item-item member's own weights when there is one (EASE): they are what a daemon that did not
     /// train the ensemble rebuilds that member from (genre.item_neighbors). Otherwise the members' lists,
     /// each scaled so an item's best neighbour is 1, weighted and merged.
-    public func itemNeighbors(k: Int) -> [[ContentSimilarity.Neighbor]] {
+    public func itemNeighbors(k: Int) -> [[ItemNeighbor]] {
         if let itemItem = members.first(where: { $0.model.factors == nil }) { return itemItem.model.itemNeighbors(k: k) }
         var merged = [[Int32: Float]](repeating: [:], count: itemCount)
         for member in members {
@@ -58,7 +58,7 @@ public struct EnsembleModel: CollaborativeModel {
             }
         }
         return merged.map { row in
-            row.map { ContentSimilarity.Neighbor(item: $0.key, score: $0.value) }
+            row.map { ItemNeighbor(item: $0.key, score: $0.value) }
                 .sorted { $0.score > $1.score || ($0.score == $1.score && $0.item < $1.item) }.prefix(k).map { $0 }
         }
     }

@@ -62,7 +62,7 @@ public struct FactorModel: Sendable {
 
     /// Cosine similarity of item factor vectors, top `k` per item (the collaborative neighbours of
     /// genre.similar_items).
-    public func itemNeighbors(k: Int) -> [[ContentSimilarity.Neighbor]] {
+    public func itemNeighbors(k: Int) -> [[ItemNeighbor]] {
         var unit = itemFactors
         var present = [Bool](repeating: false, count: itemCount)
         for item in 0..<itemCount {

@@ -221,7 +221,7 @@ public struct ImplicitALS: CollaborativeModel {
     }
 
     public var factors: FactorModel? { model }
-    public func itemNeighbors(k: Int) -> [[ContentSimilarity.Neighbor]] { model.itemNeighbors(k: k) }
+    public func itemNeighbors(k: Int) -> [[ItemNeighbor]] { model.itemNeighbors(k: k) }
     public func scores(user: Int) -> [Float] { model.scores(userVector: model.userVector(user)) }
     public func scores(history: [Interaction]) throws -> [Float] { model.scores(userVector: try foldIn(history)) }
 }

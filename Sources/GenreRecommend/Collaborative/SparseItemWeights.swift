@@ -6,14 +6,14 @@ public struct SparseItemWeights: CollaborativeModel {
     public let itemCount: Int
     public var userCount: Int { 0 }
     /// Per item: (neighbour, weight), as stored.
-    public let rows: [[ContentSimilarity.Neighbor]]
+    public let rows: [[ItemNeighbor]]
 
-    public init(rows: [[ContentSimilarity.Neighbor]]) {
+    public init(rows: [[ItemNeighbor]]) {
         self.rows = rows
         itemCount = rows.count
     }
 
-    public func itemNeighbors(k: Int) -> [[ContentSimilarity.Neighbor]] { rows.map { Array($0.prefix(k)) } }
+    public func itemNeighbors(k: Int) -> [[ItemNeighbor]] { rows.map { Array($0.prefix(k)) } }
 
     /// No user is known by index here: only histories are scored.
     public func scores(user: Int) -> [Float] { [Float](repeating: 0, count: itemCount) }

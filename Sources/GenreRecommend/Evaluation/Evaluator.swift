@@ -74,7 +74,7 @@ public struct Evaluator {
         let trainSeconds = Date().timeIntervalSince(trainStart)
 
         let recommendStart = Date()
-        var hybrid = HybridRecommender(base: CooccurrenceRecommender(cooccurrence: cooccurrence, popularity: popularity),
+        var hybrid = HybridRecommender(base: BehaviourRecommender(cooccurrence: cooccurrence, popularity: popularity),
                                        vectors: vectors ?? ItemVectorTable(values: [], present: Array(repeating: false, count: itemCount), dims: 0),
                                        weights: needs, collaborative: collaborative)
         hybrid.diversityLambda = name == "hybrid" ? settings.diversityLambda : 1
@@ -84,7 +84,7 @@ public struct Evaluator {
         hybrid.allowed = inTrain
         hybrid.explains = false
         let testUsers = Set(split.test.map { Int($0.user) }).sorted()
-        var scratch = CooccurrenceRecommender.Scratch(itemCount: itemCount, anchors: 3)
+        var scratch = BehaviourRecommender.Scratch(itemCount: itemCount, anchors: 3)
         var lists: [Int: [(item: Int32, score: Float)]] = [:]
         for (position, user) in testUsers.enumerated() {
             if position % 64 == 0 {

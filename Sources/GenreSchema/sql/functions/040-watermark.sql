@@ -15,16 +15,47 @@ $$;
 COMMENT ON FUNCTION genre._events_unapplied(pg_snapshot) IS
   'Internal: events whose inserting transaction is not visible in the given watermark snapshot (not yet applied, or not yet committed).';
 
+-- At most this many events are folded per call (more only when one transaction holds more), so a backlog
+-- (a daemon that was down, a bulk import) is folded in bounded transactions, each short enough not to hold
+-- the watermark row, or the server's memory, for long. The caller calls again while events are folded.
+-- A session may lower it (SET genre.apply_events_batch = 10), as the tests do.
+CREATE OR REPLACE FUNCTION genre._apply_events_batch_size()
+RETURNS integer LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT coalesce(nullif(current_setting('genre.apply_events_batch', true), '')::integer, 50000)
+$$;
+COMMENT ON FUNCTION genre._apply_events_batch_size() IS
+  'Internal: the most events genre._apply_events folds in one call (whole transactions): 50,000, or the session''s genre.apply_events_batch.';
+
+-- A step folds the transactions visible in a cut of the current snapshot: those with an id below v_cut.
+-- The cut is itself a snapshot (xmin:xmax:xip with xmax = v_cut and the current snapshot's in-progress ids
+-- below it), so the watermark stays a snapshot and the exactly-once argument above holds step by step. The
+-- cut never moves below the stored snapshot's xmax, so what was visible stays visible.
 CREATE OR REPLACE FUNCTION genre._apply_events()
 RETURNS integer LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   w genre.watermarks;
   v_now pg_snapshot;
+  v_cut xid8;
   v_count integer;
   v_last bigint;
 BEGIN
   SELECT * INTO w FROM genre.watermarks WHERE name = 'interactions' FOR UPDATE;
   v_now := pg_current_snapshot();
+
+  -- The transaction id of the first event past the batch size, in id order; null: everything fits.
+  SELECT e.txid INTO v_cut FROM genre._events_unapplied(w.snapshot) e
+   WHERE pg_visible_in_snapshot(e.txid, v_now)
+   ORDER BY e.txid OFFSET genre._apply_events_batch_size() LIMIT 1;
+  IF v_cut IS NOT NULL THEN
+    -- At least one whole transaction (the first one may hold more than a batch), never below the watermark.
+    v_cut := greatest(v_cut, pg_snapshot_xmax(w.snapshot),
+                      (((SELECT min(e.txid) FROM genre._events_unapplied(w.snapshot) e
+                          WHERE pg_visible_in_snapshot(e.txid, v_now))::text::bigint + 1)::text)::xid8);
+    IF v_cut < pg_snapshot_xmax(v_now) THEN
+      v_now := format('%s:%s:%s', least(pg_snapshot_xmin(v_now), v_cut), v_cut,
+                      coalesce((SELECT string_agg(x::text, ',' ORDER BY x) FROM pg_snapshot_xip(v_now) x WHERE x < v_cut), ''))::pg_snapshot;
+    END IF;
+  END IF;
 
   WITH batch AS MATERIALIZED (
     SELECT e.id, e.user_id, e.item_id, e.event_type, e.weight, e.occurred_at
@@ -54,7 +85,7 @@ BEGIN
   RETURN v_count;
 END $$;
 COMMENT ON FUNCTION genre._apply_events() IS
-  'Internal: folds every event committed since the watermark snapshot into genre.interactions and advances the watermark, in one transaction; returns how many.';
+  'Internal: folds events committed since the watermark snapshot into genre.interactions and advances the watermark, in one transaction, at most genre._apply_events_batch_size() events (whole transactions) per call; returns how many (call again while it returns more than 0).';
 
 -- Events not yet folded into genre.interactions (including those of transactions still open).
 CREATE OR REPLACE FUNCTION genre._events_pending()

@@ -6,7 +6,7 @@ import GenreRecommend
 ///   item 3: 5·0.5 − 5·0.7 = −1.0 → dropped
 ///   item 4: 3·0.9 − 5·0.3 = 1.2  (anchor 1: 2.7)
 ///   items 0, 1, 5 are seen.
-@Suite struct CooccurrenceRecommenderTests {
+@Suite struct BehaviourRecommenderTests {
     let fixture = RecommenderFixture.self
 
     @Test func scoresNormalisedAndFilledWithPopular() throws {
@@ -87,7 +87,7 @@ import GenreRecommend
 
     /// Scratch buffers are cleaned between users: the same call twice with one scratch gives the same list.
     @Test func scratchIsReusable() {
-        var scratch = CooccurrenceRecommender.Scratch(itemCount: 8, anchors: 3)
+        var scratch = BehaviourRecommender.Scratch(itemCount: 8, anchors: 3)
         let first = fixture.recommender.recommend(fixture.history, k: 4, excludeSeen: true, scratch: &scratch)
         let other = fixture.recommender.recommend(UserHistory(entries: [fixture.liked1], limit: 10), k: 4,
                                                   excludeSeen: true, scratch: &scratch)
@@ -109,7 +109,7 @@ import GenreRecommend
         // Items 0 and 1 (liked) and 2 (disliked) all neighbour item 3 with similarity 0.5.
         let model = CooccurrenceModel(neighbors: [[RecommenderFixture.neighbor(3, 0.5)], [RecommenderFixture.neighbor(3, 0.5)],
                                                   [RecommenderFixture.neighbor(3, 0.5)], []])
-        let recommender = CooccurrenceRecommender(cooccurrence: model, popularity: PopularityModel(ranked: []))
+        let recommender = BehaviourRecommender(cooccurrence: model, popularity: PopularityModel(ranked: []))
         let history = UserHistory(entries: [
             .init(item: 0, strength: 3, dominantEvent: "like", lastAt: 3),
             .init(item: 1, strength: 3, dominantEvent: "like", lastAt: 2),

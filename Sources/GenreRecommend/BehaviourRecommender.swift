@@ -1,7 +1,7 @@
-/// Scores a user's candidates from their history with the co-occurrence neighbours:
-/// score(j) = Σ over anchors i of strength(i) · similarity(i, j). Disliked anchors (negative strength)
+/// The behavioural base of every list (and the popularity fallback): scores a user's candidates from their
+/// history with the co-occurrence neighbours, score(j) = Σ over anchors i of strength(i) · similarity(i, j). Disliked anchors (negative strength)
 /// push their neighbours down. When fewer than k items score above zero, popular items fill the list.
-public struct CooccurrenceRecommender: Sendable {
+public struct BehaviourRecommender: Sendable {
     public let cooccurrence: CooccurrenceModel
     public let popularity: PopularityModel
     public var anchorsPerItem = 3
