@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import GenrePostgres
+import GenreSupport
 
 /// The real-time service: folds new events into genre.interactions past the watermark, claims users with
 /// new events, recomputes their lists, and sends heartbeats. Woken by NOTIFY on genre_work; polls anyway
@@ -104,8 +105,4 @@ public final class RealtimeWorker: @unchecked Sendable {
         }
         return claimed.rowCount
     }
-}
-
-public enum GenreVersion {
-    public static let current = "0.1.0"
 }

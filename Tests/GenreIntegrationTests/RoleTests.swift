@@ -155,6 +155,8 @@ struct RoleTests {
         let url = db.url.replacingOccurrences(of: "genre_test@", with: "genre_test_daemon@")
         #expect(url != db.url)
         let asDaemon = TestDatabase(name: db.name, url: url)
+        // `genre run` starts with the schema check, which reads schema_migrations and function_bundle.
+        try SchemaInstaller(catalog: try SQLCatalog.bundled()).checkCurrent(on: try PostgresConnection(url: url))
         let daemon = TestDaemon.start(asDaemon)
         defer { try? daemon.stop() }
         try eventually("a build by the daemon role", timeout: 30) { try owner.count("SELECT count(*) FROM genre.recommendations") > 0 }
