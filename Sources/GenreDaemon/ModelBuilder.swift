@@ -5,8 +5,8 @@ import GenreRecommend
 import GenreSupport
 
 /// A full build: read interactions, build popularity and co-occurrence, write popular_items and
-/// item_neighbors, refresh every user's recommendations, record the build. Each result set is swapped in
-/// whole, so readers never see a half-written table.
+/// item_neighbors, refresh every user's recommendations and record the build in the same transaction. Each
+/// result set is swapped in whole, so readers never see a half-written table.
 struct ModelBuilder {
     let workerID: String
     let logger: Logger
@@ -112,9 +112,31 @@ struct ModelBuilder {
             }
         }
         if shouldStop() { return nil }
+        /// Inserts this build's genre.model_builds row; returns its id.
+        func record(rows: Int) throws -> Int64 {
+            let collaborativeNote = collaborative.note.map { ",\"collaborative_note\":\(JSONText.quote($0))" } ?? ""
+            let details = "{\"fingerprint\":\"\(settings.modelFingerprint)\",\"collaborative\":\(JSONText.quote(collaborative.model?.name ?? "none"))\(collaborativeNote),\"embedded_until\":\(JSONText.quote(data.embeddedUntil)),\"recommendation_rows\":\(rows),\"seconds\":{"
+                + timings.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(String(format: "%.3f", $0.value))" }.joined(separator: ",") + "}}"
+            let recorded = try connection.query("""
+                INSERT INTO genre.model_builds (model, started_at, worker_id, users, items, interactions, events_seen, details)
+                VALUES ($8, $1::timestamptz, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id
+                """, [startedAt, workerID, matrix.userCount, matrix.itemCount, matrix.nonZeroCount, Int(data.eventsSeen), details,
+                      "hybrid: " + Self.strategies(settings.model.blend, collaborative: collaborative.model?.name).joined(separator: "+")])
+            return Int64(try recorded.int(0, 0) ?? 0)
+        }
+        // The build is recorded in the transaction that publishes its lists, so whoever sees the lists also
+        // sees their build (genre.status, other daemons, a test waiting for either): recorded afterwards, the
+        // lists were visible for a moment as the product of a build that did not exist yet.
+        var buildID: Int64 = 0
+        let refreshStart = Date()
         let refresh = try timed("refresh_users") {
             try ResultWriter.replace(.recommendations, columns: RecommendationRows.copyColumns, carrySince: data.readAtText,
-                                     completing: data.queue, on: connection) { generation, stream in
+                                     completing: data.queue, on: connection, afterPublish: { outcome in
+                timings["refresh_users"] = Date().timeIntervalSince(refreshStart)
+                timings["refresh_users.copy"] = outcome.copySeconds
+                timings["refresh_users.publish"] = outcome.publishSeconds
+                buildID = try record(rows: outcome.rows)
+            }) { generation, stream in
                 // Everyone with item events, plus users known only by what they searched or wrote.
                 let known = Set(data.userIDs)
                 let textOnly = texts.keys.filter { !known.contains($0) }.sorted()
@@ -150,17 +172,6 @@ struct ModelBuilder {
             }
         }
         let rows = refresh.rows
-        timings["refresh_users.copy"] = refresh.copySeconds
-        timings["refresh_users.publish"] = refresh.publishSeconds
-        let collaborativeNote = collaborative.note.map { ",\"collaborative_note\":\(JSONText.quote($0))" } ?? ""
-        let details = "{\"fingerprint\":\"\(settings.modelFingerprint)\",\"collaborative\":\(JSONText.quote(collaborative.model?.name ?? "none"))\(collaborativeNote),\"embedded_until\":\(JSONText.quote(data.embeddedUntil)),\"recommendation_rows\":\(rows),\"seconds\":{"
-            + timings.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(String(format: "%.3f", $0.value))" }.joined(separator: ",") + "}}"
-        let recorded = try connection.query("""
-            INSERT INTO genre.model_builds (model, started_at, worker_id, users, items, interactions, events_seen, details)
-            VALUES ($8, $1::timestamptz, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id
-            """, [startedAt, workerID, matrix.userCount, matrix.itemCount, matrix.nonZeroCount, Int(data.eventsSeen), details,
-                  "hybrid: " + Self.strategies(settings.model.blend, collaborative: collaborative.model?.name).joined(separator: "+")])
-        let buildID = Int64(try recorded.int(0, 0) ?? 0)
         let report = Report(buildID: buildID, users: matrix.userCount, items: matrix.itemCount, interactions: matrix.nonZeroCount,
                             recommendationRows: rows, seconds: timings)
         logger.info("model build finished", metadata: [

@@ -17,10 +17,13 @@ enum ResultWriter {
 
     /// Writes a new generation of `result`, filled by `produce`, and publishes it.
     /// For recommendations, `completing` lists the queued users (and versions) the new rows reflect.
+    /// `beforePublish` and `afterPublish` run in the publishing transaction, so what they write becomes
+    /// visible together with the new rows: never a record of rows not published yet, nor the reverse.
     @discardableResult
     static func replace(_ result: Result, columns: String, carrySince: String? = nil,
                         completing queue: [(user: String, version: Int)] = [], on connection: PostgresConnection,
                         beforePublish: (_ generation: Int64) throws -> Void = { _ in },
+                        afterPublish: (_ outcome: Outcome) throws -> Void = { _ in },
                         produce: (_ generation: Int64, _ stream: CopyStream) throws -> Void) throws -> Outcome {
         let prepared = try connection.query("SELECT table_name, generation FROM genre._prepare_generation($1)", [result.rawValue])
         guard let table = prepared.string(0, 0), let generation = try prepared.int(0, 1),
@@ -32,11 +35,15 @@ enum ResultWriter {
             try produce(Int64(generation), stream)
         }
         let publishStart = Date()
-        try beforePublish(Int64(generation))
-        let published = try connection.query("SELECT genre._publish_generation($1, $2, $3::timestamptz, $4::text[], $5::bigint[])",
-                                              [result.rawValue, generation, carrySince, queue.map(\.user),
-                                               "{" + queue.map { String($0.version) }.joined(separator: ",") + "}"])
-        return Outcome(rows: try published.int(0, 0) ?? 0, copySeconds: publishStart.timeIntervalSince(copyStart),
-                       publishSeconds: Date().timeIntervalSince(publishStart))
+        return try connection.transaction {
+            try beforePublish(Int64(generation))
+            let published = try connection.query("SELECT genre._publish_generation($1, $2, $3::timestamptz, $4::text[], $5::bigint[])",
+                                                  [result.rawValue, generation, carrySince, queue.map(\.user),
+                                                   "{" + queue.map { String($0.version) }.joined(separator: ",") + "}"])
+            let outcome = Outcome(rows: try published.int(0, 0) ?? 0, copySeconds: publishStart.timeIntervalSince(copyStart),
+                                  publishSeconds: Date().timeIntervalSince(publishStart))
+            try afterPublish(outcome)
+            return outcome
+        }
     }
 }

@@ -160,6 +160,7 @@ struct RoleTests {
         let daemon = TestDaemon.start(asDaemon)
         defer { try? daemon.stop() }
         try eventually("a build by the daemon role", timeout: 30) { try owner.count("SELECT count(*) FROM genre.recommendations") > 0 }
+        // The build row commits with the lists it published (ModelBuilder), so it is there as soon as they are.
         #expect(try owner.count("SELECT count(*) FROM genre.model_builds WHERE worker_id IS NOT NULL") >= 1)
         try owner.query("INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('late', 'b3', 'like')")
         try eventually("the daemon role to refresh a new user") {
