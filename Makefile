@@ -36,7 +36,7 @@ test-faults: deps
 test-secrets: deps build
 	@GENRE_BIN=$(DEBUG_BIN) scripts/test-secrets.sh
 
-# Upgrade in place from the first released schema (needs the first release in git history).
+# Upgrade in place from the first released schema (its SQL is in scripts/upgrade/, so any clone runs it).
 test-upgrade: deps build
 	@GENRE_BIN=$(DEBUG_BIN) scripts/test-upgrade.sh
 
