@@ -2,17 +2,28 @@
 # Upgrade in place from the first released schema: a database installed exactly as the first release's
 # `genre install` left it (commit 615cd98: migrations 0001–0002 recorded with their checksums, and that
 # release's function files), holding items, events, settings and built results, is upgraded by this build's
-# `genre install`; then nothing is lost and everything new works. The old SQL comes from git history.
+# `genre install`; then nothing is lost and everything new works.
+#
+# The old SQL is in this tree, so the test runs in any clone: CI's is a fresh, possibly shallow clone on a
+# machine with no network to fetch history from, and reading the release from git history skipped the test
+# there (exit 0). Migrations 0001–0002 are this tree's (frozen by checksum); that release's function files are
+# copied in scripts/upgrade/first-release/. scripts/upgrade/first-release.sha256 pins all of them to the
+# release's blobs, and where the history is present they are compared with it as well.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GENRE_PG_DIR="${GENRE_PG_DIR:-$PWD/.genre/pg-test}" GENRE_PG_PORT="${GENRE_PG_PORT:-54330}"
 FIRST=615cd986b4897226fd77c543fa8071ddbe592c2a
-if ! git cat-file -e "$FIRST^{commit}" 2>/dev/null; then
-  git fetch -q --unshallow 2>/dev/null || true   # a shallow clone lacks the first release
-fi
-if ! git cat-file -e "$FIRST^{commit}" 2>/dev/null; then
-  echo "upgrade: SKIPPED — the first release ($FIRST) is not in this clone's history and cannot be fetched"
-  exit 0
+OLD=scripts/upgrade/first-release
+die() { echo "upgrade: FAILED — $*" >&2; exit 1; }
+sha256sum --quiet -c "$OLD.sha256" || die "the first release's SQL in this tree differs from $OLD.sha256 (released SQL must never change)"
+if git cat-file -e "$FIRST^{commit}" 2>/dev/null; then
+  [ "$(git ls-tree --name-only "$FIRST" Sources/GenreSchema/sql/functions/ | xargs -n1 basename)" = "$(cd "$OLD" && ls *.sql)" ] \
+    || die "$OLD does not hold exactly the function files of $FIRST"
+  for f in "$OLD"/*.sql; do
+    git show "$FIRST:Sources/GenreSchema/sql/functions/${f##*/}" | cmp -s - "$f" || die "$f differs from $FIRST"
+  done
+else
+  echo "upgrade: $FIRST is not in this clone's history (shallow clone?); using $OLD, checked against $OLD.sha256"
 fi
 scripts/dev-postgres.sh start >/dev/null
 BIN="${GENRE_BIN:-$(swift build --show-bin-path)/genre}"
@@ -24,12 +35,11 @@ q() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$URL" -c "$1"; }
 {
   echo "SELECT pg_advisory_lock(7);"
   for m in 0001-core 0002-embeddings; do
-    text="$(git show "$FIRST:Sources/GenreSchema/sql/migrations/$m.sql")"
-    printf '%s\n' "$text"
-    sum="$(git show "$FIRST:Sources/GenreSchema/sql/migrations/$m.sql" | sha256sum | cut -d' ' -f1)"
+    cat "Sources/GenreSchema/sql/migrations/$m.sql"; echo
+    sum="$(sha256sum < "Sources/GenreSchema/sql/migrations/$m.sql" | cut -d' ' -f1)"
     echo "INSERT INTO genre.schema_migrations (version, name, checksum) VALUES (${m%%-*}::int, '$m.sql', '$sum');"
   done
-  for f in $(git ls-tree --name-only "$FIRST" Sources/GenreSchema/sql/functions/ | sort); do git show "$FIRST:$f"; echo; done
+  for f in $(cd "$OLD" && ls *.sql | LC_ALL=C sort); do cat "$OLD/$f"; echo; done
 } | psql -X -q -v ON_ERROR_STOP=1 "$URL" >/dev/null
 
 # 2. Data in it, as an application and that release's daemon would have left them.
@@ -52,6 +62,8 @@ after="$(q "SELECT (SELECT count(*) FROM genre.items) || '/' || (SELECT count(*)
 check "items, events, interactions, settings and stored lists are all still there ($before)" "SELECT '$before' = '$after'"
 check "the stored list of the first release is now the default scenario's" "SELECT scenario = 'default' FROM genre.recommendations WHERE user_id = 'u1'"
 check "every migration is recorded" "SELECT max(version) = (SELECT count(*) FROM genre.schema_migrations) AND count(*) >= 6 FROM genre.schema_migrations"
+bundle="$(cd Sources/GenreSchema/sql/functions && LC_ALL=C sha256sum *.sql | sha256sum | cut -d' ' -f1)"
+check "the function bundle installed is this build's" "SELECT checksum = '$bundle' FROM genre.function_bundle"
 "$BIN" run --database-url "$URL" --exit-when-idle </dev/null >/dev/null 2>&1
 check "the upgraded database builds models and serves lists with reasons" \
   "SELECT count(*) = 5 AND bool_and(reasons ? 'summary') FROM genre.recommend('u2', 5)"

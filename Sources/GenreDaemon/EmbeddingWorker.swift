@@ -41,8 +41,14 @@ public final class EmbeddingWorker: @unchecked Sendable {
             settings = try DaemonSettings.load(db)
             settingsStale = false
         }
-        guard settings.embeddingEnabled, let embedder = try model() else {
+        guard settings.embeddingEnabled else {
+            // Counted, so that "off means off" can be checked after the worker has looked, not after a guess.
+            context.stats.add("embedding_off_steps")
             waitForOwnWork(db)  // notices genre.set('embedding.enabled', true)
+            return
+        }
+        guard let embedder = try model() else {
+            waitForOwnWork(db)
             return
         }
         if needsSweep {

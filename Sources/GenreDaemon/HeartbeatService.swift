@@ -1,5 +1,6 @@
 import Foundation
 import GenrePostgres
+import GenreSupport
 
 /// Tells the database this daemon is alive, every few seconds: a heartbeat row in genre.workers (with its
 /// snapshot and counters) and each service's health in genre.service_health, which genre.status() reads.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import GenrePostgres
+import GenreSupport
 
 /// The real-time service: claims users with new events and recomputes their lists with the current model
 /// snapshot. Woken by NOTIFY on genre_work; polls anyway every daemon.poll_interval_seconds because
@@ -79,8 +80,4 @@ public final class RealtimeWorker: @unchecked Sendable {
         }
         return claimed.rowCount
     }
-}
-
-public enum GenreVersion {
-    public static let current = "0.1.0"
 }

@@ -20,6 +20,19 @@ public struct SQLCatalog: Sendable {
     /// The newest migration version this binary knows.
     public var latestVersion: Int { migrations.last?.version ?? 0 }
 
+    /// Identifies the function files as a whole: SHA-256 of the lines `sha256sum` prints for them in name
+    /// order, so `(cd sql/functions && LC_ALL=C sha256sum *.sql) | sha256sum` gives the same. Recorded in
+    /// genre.function_bundle by every install; a daemon refuses to run against another bundle.
+    public var functionBundleChecksum: String {
+        SHA256.hex(of: Array(functions.map { "\($0.checksum)  \($0.name)\n" }.joined().utf8))
+    }
+
+    /// Records this binary's function bundle as the installed one (run after the function files).
+    static let recordBundleSQL = """
+        INSERT INTO genre.function_bundle (checksum, genre_version) VALUES ($1, $2)
+        ON CONFLICT (single) DO UPDATE SET checksum = EXCLUDED.checksum, genre_version = EXCLUDED.genre_version, installed_at = now()
+        """
+
     public init(migrations: [SQLFile], functions: [SQLFile]) {
         self.migrations = migrations.sorted { $0.version < $1.version }
         self.functions = functions.sorted { $0.name < $1.name }
@@ -67,6 +80,10 @@ public struct SQLCatalog: Sendable {
         for file in functions {
             out += "\n-- functions \(file.name)\n" + file.text + "\n"
         }
+        // Recorded like `genre install` does, so a database installed from this script passes the daemon's check.
+        out += "\n-- the function bundle now installed\n"
+        out += Self.recordBundleSQL.replacingOccurrences(of: "$1", with: "'\(functionBundleChecksum)'")
+            .replacingOccurrences(of: "$2", with: "'\(GenreVersion.current)'") + ";\n"
         out += "COMMIT;\n"
         return out
     }

@@ -7,6 +7,8 @@ public struct SchemaError: Error, CustomStringConvertible, Sendable {
         case olderThanBinary
         /// Not installed at all.
         case notInstalled
+        /// The schema version is current but the installed function files are another genre's: run `genre install`.
+        case functionsOutdated
         /// An applied migration's text differs from this binary's copy.
         case checksumMismatch
         /// The binary's own SQL resources are missing or malformed.
@@ -31,7 +33,7 @@ public struct SchemaError: Error, CustomStringConvertible, Sendable {
     public var exitCode: Int32 {
         switch code {
         case .newerThanBinary: return 3
-        case .olderThanBinary, .notInstalled: return 4
+        case .olderThanBinary, .notInstalled, .functionsOutdated: return 4
         case .checksumMismatch: return 5
         case .missingSQL: return 6
         case .missingRole, .invalidRole: return 7

@@ -1,4 +1,5 @@
 import GenrePostgres
+import GenreSupport
 
 /// Applies GENRE's SQL to a database: pending migrations once each, then every function file, all in one
 /// transaction under an advisory lock, so two installers never interleave and a failed upgrade changes
@@ -49,6 +50,7 @@ public struct SchemaInstaller {
             for file in catalog.functions {
                 try connection.query(file.text, context: "functions \(file.name)")
             }
+            try connection.query(SQLCatalog.recordBundleSQL, [catalog.functionBundleChecksum, GenreVersion.current])
             var outcome = Outcome(previousVersion: previous, appliedMigrations: names, currentVersion: catalog.latestVersion)
             if let roles { outcome.rolesNote = try setUp(roles, on: connection) }
             return outcome
@@ -89,7 +91,8 @@ public struct SchemaInstaller {
         return nil
     }
 
-    /// Checks that the database holds exactly this binary's schema version (what a daemon needs to start).
+    /// Checks that the database holds exactly this binary's schema version and function files (what a
+    /// daemon needs to start).
     public func checkCurrent(on connection: PostgresConnection) throws {
         let applied = try appliedMigrations(connection)
         try verify(applied: applied)
@@ -100,6 +103,16 @@ public struct SchemaInstaller {
         if version < catalog.latestVersion {
             throw SchemaError(code: .olderThanBinary,
                               message: "the database has GENRE schema \(version) but this genre needs \(catalog.latestVersion): run `genre install` to upgrade")
+        }
+        // Behaviour lives in the function files, which only `genre install` re-applies: the same schema
+        // version can still hold another genre's functions.
+        let bundle = try connection.query("SELECT checksum, genre_version, installed_at::text FROM genre.function_bundle")
+        let installed = bundle.rowCount == 0 ? nil : bundle.string(0, 0)
+        if installed != catalog.functionBundleChecksum {
+            let what = installed.map { "the functions installed in this database (bundle \($0.prefix(12)), genre \(bundle.string(0, 1) ?? "?") at \(bundle.string(0, 2) ?? "?"))" }
+                ?? "the functions installed in this database (no bundle recorded)"
+            throw SchemaError(code: .functionsOutdated,
+                              message: "\(what) differ from this genre's (bundle \(catalog.functionBundleChecksum.prefix(12)), genre \(GenreVersion.current)): run `genre install` with this genre to update them")
         }
     }
 

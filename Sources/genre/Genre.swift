@@ -4,6 +4,7 @@ import Logging
 import GenreDaemon
 import GenrePostgres
 import GenreSchema
+import GenreSupport
 
 @main
 struct Genre: ParsableCommand {
@@ -54,7 +55,7 @@ func runReportingErrors(_ body: () throws -> Void) throws {
 struct Install: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Install or upgrade the genre schema (migrations once, functions every time) under an advisory lock.",
-        discussion: "Exit codes: 3 the database schema is newer than this binary, 5 a released migration was edited.")
+        discussion: "Exit codes: 3 the database schema is newer than this binary, 5 a released migration was edited. Records the function files' checksum in genre.function_bundle; `genre run` refuses a database whose migrations or functions are not its own (exit 4).")
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Role for reading lists and explanations (created NOLOGIN if missing).") var readerRole: String?
     @Option(help: "Role for writing items and events.") var writerRole: String?

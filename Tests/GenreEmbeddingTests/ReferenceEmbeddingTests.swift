@@ -23,6 +23,13 @@ enum ModelFixture {
     static let sharedReference = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/reference/minilm/reference-embeddings.jsonl")
     static let heldOut = packageRoot.appendingPathComponent("Tests/GenreEmbeddingTests/Fixtures/heldout-embeddings.jsonl")
     static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
+    /// The shared reference sits beside the checkout (CI lays a copy there); without it the test is disabled,
+    /// except under CI, where it runs and fails: CI must never pass by skipping the ground truth.
+    static let sharedReferenceEnabled = isCI || FileManager.default.fileExists(atPath: sharedReference.path)
+    /// Largest |difference| allowed per vector component against the reference implementation. Measured on
+    /// 2026-12-03: 1.6e-7 over the 96 shared lines, 1.2e-7 over the held-out ones; batch composition moves
+    /// components by 1.3e-7. docs/ARCHITECTURE.md quotes this bound.
+    static let tolerance: Float = 5e-7
     /// The model is fetched by `make test`; without it these tests are disabled, except under CI, where
     /// they run and fail with the loader's message.
     static let modelAvailable = isCI || FileManager.default.fileExists(atPath: ModelStore.directory().appendingPathComponent("model.safetensors").path)
@@ -41,19 +48,24 @@ struct ReferenceEmbeddingTests {
     func check(_ lines: [ReferenceLine]) throws {
         let embedder = try ModelFixture.load()
         let vectors = embedder.embed(lines.map(\.text))
+        var largest: Float = 0
         for (line, vector) in zip(lines, vectors) {
             #expect(embedder.tokenizer.encode(line.text) == line.ids, "input_ids of \(line.text.prefix(60).debugDescription)")
             #expect(vector.count == 384)
             let similarity = cosine(vector, line.embedding)
             let worst = zip(vector, line.embedding).map { abs($0 - $1) }.max() ?? .infinity
             #expect(similarity >= 0.99999, "cosine \(similarity) for \(line.text.prefix(60).debugDescription)")
-            #expect(worst <= 1e-4, "max |diff| \(worst) for \(line.text.prefix(60).debugDescription)")
+            #expect(worst <= ModelFixture.tolerance, "max |diff| \(worst) for \(line.text.prefix(60).debugDescription)")
+            largest = max(largest, worst)
         }
+        print("max |diff| against the reference over \(lines.count) lines: \(largest) (allowed \(ModelFixture.tolerance))")
     }
 
-    @Test("every line of shared/reference/minilm: identical ids, cosine ≥ 0.99999, max |diff| ≤ 1e-4",
-          .enabled(if: FileManager.default.fileExists(atPath: ModelFixture.sharedReference.path)))
+    @Test("every line of shared/reference/minilm: identical ids, cosine ≥ 0.99999, max |diff| ≤ 5e-7",
+          .enabled(if: ModelFixture.sharedReferenceEnabled))
     func sharedReference() throws {
+        try #require(FileManager.default.fileExists(atPath: ModelFixture.sharedReference.path),
+                     "\(ModelFixture.sharedReference.path) is missing: the shared reference must sit beside the checkout (../shared)")
         let lines = try ReferenceLine.load(ModelFixture.sharedReference)
         #expect(lines.count == 96)
         try check(lines)
@@ -66,7 +78,7 @@ struct ReferenceEmbeddingTests {
         try check(lines)
     }
 
-    @Test("batch composition changes no vector beyond 1e-5")
+    @Test("batch composition changes no vector beyond 5e-7")
     func batchComposition() throws {
         let embedder = try ModelFixture.load()
         let texts = try ReferenceLine.load(ModelFixture.heldOut).map(\.text)
@@ -76,7 +88,7 @@ struct ReferenceEmbeddingTests {
         let reversed = Array(embedder.embed(texts.reversed(), workers: 1, maxBatchTokens: 300).reversed())
         for other in [alone, smallBatches, reversed] {
             let worst = zip(together, other).map { a, b in zip(a, b).map { abs($0 - $1) }.max() ?? 0 }.max() ?? 0
-            #expect(worst <= 1e-5, "max |diff| \(worst)")
+            #expect(worst <= ModelFixture.tolerance, "max |diff| \(worst)")
         }
     }
 

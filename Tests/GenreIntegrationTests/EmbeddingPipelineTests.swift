@@ -39,8 +39,13 @@ struct EmbeddingPipelineTests {
         try c.query("INSERT INTO genre.items (item_id, title) VALUES ('later', 'Embedded once embedding is back on')")
         let daemon = TestDaemon.start(db)
         defer { try? daemon.stop() }
-        Thread.sleep(forTimeInterval: 1)
+        // Wait until the embedding worker has looked at the queued item twice (one poll apart) with embedding
+        // off, then check it left it alone: a fixed sleep passed whenever the worker had not looked yet.
+        try eventually("the embedding worker to run with embedding off", timeout: 30) {
+            daemon.context.stats["embedding_off_steps"] >= 2
+        }
         #expect(try c.count("SELECT count(*) FROM genre.item_embeddings") == 0, "off means off")
+        #expect(daemon.context.stats["items_embedded"] == 0)
         try c.query("SELECT genre.set('embedding.enabled', true)")
         try eventually("the item embedded without a restart", timeout: 30) {
             try c.count("SELECT count(*) FROM genre.item_embeddings WHERE item_id = 'later' AND embedding IS NOT NULL") == 1

@@ -159,9 +159,12 @@ struct RoleTests {
         let url = db.url.replacingOccurrences(of: "genre_test@", with: "genre_test_daemon@")
         #expect(url != db.url)
         let asDaemon = TestDatabase(name: db.name, url: url)
+        // `genre run` starts with the schema check, which reads schema_migrations and function_bundle.
+        try SchemaInstaller(catalog: try SQLCatalog.bundled()).checkCurrent(on: try PostgresConnection(url: url))
         let daemon = TestDaemon.start(asDaemon)
         defer { try? daemon.stop() }
         try eventually("a build by the daemon role", timeout: 30) { try owner.count("SELECT count(*) FROM genre.recommendations") > 0 }
+        // The build row commits with the lists it published (ModelBuilder), so it is there as soon as they are.
         #expect(try owner.count("SELECT count(*) FROM genre.model_builds WHERE worker_id IS NOT NULL") >= 1)
         try owner.query("INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('late', 'b3', 'like')")
         try eventually("the daemon role to refresh a new user") {

@@ -62,6 +62,41 @@ struct SchemaInstallTests {
         try SchemaInstaller(catalog: catalog).checkCurrent(on: connection)
     }
 
+    /// The catalogue an older genre shipped: same migrations, one function with another body.
+    func olderCatalog() throws -> SQLCatalog {
+        var older = catalog
+        let file = try #require(older.functions.firstIndex { $0.name == "070-embeddings.sql" })
+        let current = "encode(sha256(convert_to(coalesce(p_text, ''), 'UTF8')), 'hex')"
+        #expect(older.functions[file].text.contains(current))
+        older.functions[file].text = older.functions[file].text.replacingOccurrences(of: current, with: "md5(coalesce(p_text, ''))")
+        return older
+    }
+
+    @Test("functions left by an older genre's install are refused until `genre install` runs again")
+    func staleFunctionsRefused() throws {
+        let connection = try TestDatabase.create().connect()
+        // Migrations are current, functions are not: what a new binary meets before anyone reran install.
+        try SchemaInstaller(catalog: try olderCatalog()).install(on: connection)
+        #expect(try connection.scalar("SELECT length(genre._text_hash('x'))") == "32", "the older body is installed")
+        #expect { try SchemaInstaller(catalog: catalog).checkCurrent(on: connection) } throws: { error in
+            guard let error = error as? SchemaError else { return false }
+            return error.message.contains("`genre install") && error.message.contains("functions") && error.exitCode == 4
+        }
+        try SchemaInstaller(catalog: catalog).install(on: connection)
+        try SchemaInstaller(catalog: catalog).checkCurrent(on: connection)
+        #expect(try connection.scalar("SELECT length(genre._text_hash('x'))") == "64", "this genre's body is installed")
+    }
+
+    @Test("print-sql output records its function bundle too: an older one is refused, a current one passes")
+    func printedSQLRecordsBundle() throws {
+        let connection = try emptyDatabase("printbundle")
+        try connection.query(try olderCatalog().script())
+        #expect(throws: SchemaError.self) { try SchemaInstaller(catalog: catalog).checkCurrent(on: connection) }
+        // A DBA applies this genre's functions by hand (migrations already there).
+        try connection.query(catalog.script(fromVersion: catalog.latestVersion))
+        try SchemaInstaller(catalog: catalog).checkCurrent(on: connection)
+    }
+
     @Test("a database without genre is reported as not installed")
     func notInstalled() throws {
         let connection = try emptyDatabase("empty")

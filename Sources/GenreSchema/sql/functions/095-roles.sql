@@ -100,8 +100,9 @@ BEGIN
               WHERE n.nspname = 'genre' AND p.proname LIKE '\_%' AND NOT p.prosecdef LOOP
       EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f, r.role_name);
     END LOOP;
-    -- Everyone may read the catalogue of settings and what is in force.
-    EXECUTE format('GRANT SELECT ON genre.setting_definitions, genre.settings, genre.current_settings, genre.scenarios, genre.schema_migrations TO %I', r.role_name);
+    -- Everyone may read the catalogue of settings and what is in force, and which schema and function
+    -- bundle are installed (the daemon checks both before it starts).
+    EXECUTE format('GRANT SELECT ON genre.setting_definitions, genre.settings, genre.current_settings, genre.scenarios, genre.schema_migrations, genre.function_bundle TO %I', r.role_name);
 
     IF r.kind IN ('reader', 'admin') THEN
       FOREACH f IN ARRAY v_reader_functions LOOP EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f, r.role_name); END LOOP;

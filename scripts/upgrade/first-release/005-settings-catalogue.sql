@@ -1,0 +1,57 @@
+-- The settings catalogue: every key GENRE understands, with its type, default, range or allowed values,
+-- what a change requires, and a description. Re-applied on every install, so upgrades add and update keys.
+-- docs/SETTINGS.md mirrors this file.
+
+INSERT INTO genre.setting_definitions (key, value_type, default_value, min_value, max_value, allowed, requires, description) VALUES
+-- behaviour, popularity, co-occurrence, lists, daemon, queues
+  ('event.weights', 'weights', '{"view": 1, "click": 2, "like": 3, "purchase": 5, "dislike": -5, "search": 0, "comment": 0}', -100, 100, NULL, 'rebuild',
+   'Weight of each event type (an event''s own weight column overrides it). Negative types (dislike) lower scores. Event types not listed here are refused on insert.'),
+  ('popularity.half_life_days', 'number', '30', 0.01, 36500, NULL, 'rebuild',
+   'Popularity decays by half every this many days since an interaction''s last event.'),
+  ('cooccurrence.neighbors', 'integer', '50', 1, 1000, NULL, 'rebuild',
+   'Most similar items kept per item by the co-occurrence model (and shown by genre.similar_items).'),
+  ('cooccurrence.shrinkage', 'number', '2', 0, 1000, NULL, 'rebuild',
+   'Damps similarities backed by few users: cosine × n / (n + shrinkage), n = users who interacted with both items.'),
+  ('recommend.stored_k', 'integer', '100', 1, 1000, NULL, 'rerank',
+   'Recommendations stored per user; genre.recommend() filters these, so keep it above the k you ask for.'),
+  ('recommend.history_items', 'integer', '200', 1, 100000, NULL, 'rerank',
+   'How many of a user''s most recent positive items anchor their recommendations.'),
+  ('recommend.exclude_seen', 'boolean', 'true', NULL, NULL, NULL, 'nothing',
+   'Never recommend an item the user already has an event for.'),
+  ('model.rebuild_interval_seconds', 'number', '600', 1, 604800, NULL, 'nothing',
+   'Rebuild models and refresh every user at least this often when new events arrived.'),
+  ('model.rebuild_after_events', 'integer', '1000', 1, 1000000000, NULL, 'nothing',
+   'Rebuild models as soon as this many new events arrived since the last build.'),
+  ('daemon.poll_interval_seconds', 'number', '5', 0.05, 3600, NULL, 'nothing',
+   'How often the daemon re-reads its queues when no NOTIFY woke it (notifications can be lost).'),
+  ('queue.lease_seconds', 'number', '60', 1, 86400, NULL, 'nothing',
+   'How long a claim lasts; work claimed by a daemon that died is taken up again after this.'),
+  ('queue.max_attempts', 'integer', '5', 1, 100, NULL, 'nothing',
+   'Failed attempts before a work item moves to genre.dead_letters.'),
+  ('events.max_future_seconds', 'number', '3600', 0, 31536000, NULL, 'nothing',
+   'Events dated further than this in the future are refused (clock skew allowance).'),
+-- language model and similar items
+  ('embedding.template', 'template', '"{title}[. {description}][. Tags: {tags}][. Category: {category}]"', NULL, NULL, NULL, 'rebuild',
+   'How an item''s text is rendered for the language model. {field} inserts a field (item_id, title, description, category, tags, attributes.<key>); a [section] is dropped when a field in it is empty. A change re-embeds every item in the background.'),
+  ('embedding.enabled', 'boolean', 'true', NULL, NULL, NULL, 'nothing',
+   'Embed item and event texts with the in-process language model.'),
+  ('similar.content_weight', 'number', '0.5', 0, 1, NULL, 'rebuild',
+   'genre.similar_items score = w · text similarity + (1 − w) · co-occurrence; 0 ignores text, 1 ignores behaviour.'),
+-- blend, interests, rules, diversity
+  ('blend.weights', 'weights', '{"cooccurrence": 0.6, "content": 0.3, "popularity": 0.1}', 0, 100,
+   '["cooccurrence", "content", "popularity"]', 'rebuild',
+   'score = Σ weight · part, each part normalised to 0..1 for the user: co-occurrence (what people with the same items chose), content (language-model similarity to the user''s interests), popularity.'),
+  ('interest.text_weight', 'number', '3', 0, 100, NULL, 'rebuild',
+   'Weight of each search or comment text in a user''s interest vector, next to the event weights of the items they chose.'),
+  ('interest.half_life_days', 'number', '90', 0.01, 36500, NULL, 'rebuild',
+   'In a user''s interest vector, older items and texts count half for every this many days before the user''s newest event.'),
+  ('recommend.reshow_after_days', 'number', '0', 0, 36500, NULL, 'rerank',
+   'With recommend.exclude_seen, an item the user had may be recommended again this many days after their last event on it; 0 = never.'),
+  ('recommend.category_boosts', 'weights', '{}', 0, 100, NULL, 'rerank',
+   'Multiplies the score of items of a category, e.g. {"books": 1.5, "clearance": 0.5}; categories not listed keep 1.'),
+  ('diversity.lambda', 'number', '0.9', 0, 1, NULL, 'rerank',
+   'MMR re-ranking of the first 20 positions: λ · relevance − (1 − λ) · similarity (by text) to items already listed. 1 keeps pure relevance; lower spreads the list.')
+ON CONFLICT (key) DO UPDATE SET
+  value_type = EXCLUDED.value_type, default_value = EXCLUDED.default_value, min_value = EXCLUDED.min_value,
+  max_value = EXCLUDED.max_value, allowed = EXCLUDED.allowed, requires = EXCLUDED.requires,
+  description = EXCLUDED.description;
