@@ -42,7 +42,9 @@ leaks=$(psql -X -qtA "$PLAIN" -c "SELECT count(*) FROM pg_stat_activity WHERE (a
 kill -TERM "$SERVING"; wait "$SERVING" 2>/dev/null || true
 check "no session of the running daemon ($sessions) shows it in its application name or query" '[ "$sessions" -ge 3 ] && [ "$leaks" = 0 ]'
 GENRE_LOG_LEVEL=debug "$BIN" recommend u1 --database-url "$URL" >>"$LOG" 2>&1
-GENRE_LOG_LEVEL=debug "$BIN" status --database-url "$URL" >>"$LOG" 2>&1
+# No daemon runs now, so the state is degraded: genre status says so and exits 8.
+status_exit=0; GENRE_LOG_LEVEL=debug "$BIN" status --database-url "$URL" >>"$LOG" 2>&1 || status_exit=$?
+[ "$status_exit" -eq 8 ] || { echo "genre status exited $status_exit with no daemon running; expected 8 (degraded)"; exit 1; }
 # Failing connections: a wrong database, and a port nobody listens on (the daemon retries and logs it).
 "$BIN" status --database-url "postgresql://genre_test:$SECRET@127.0.0.1:$GENRE_PG_PORT/no_such_db" >>"$LOG" 2>&1 || true
 GENRE_LOG_LEVEL=debug GENRE_DATABASE_URL="postgresql://genre_test:$SECRET@127.0.0.1:1/secrets" "$BIN" run >>"$LOG" 2>&1 &

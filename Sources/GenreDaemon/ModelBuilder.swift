@@ -4,9 +4,10 @@ import GenrePostgres
 import GenreRecommend
 import GenreSupport
 
-/// A full build: read interactions, build popularity and co-occurrence, write popular_items and
-/// item_neighbors, refresh every user's recommendations, record the build with the model state every
-/// daemon serves from (genre.model_state). Each result set is swapped in whole, so readers never see a
+/// A full build: read interactions; train popularity, co-occurrence, the collaborative model and content
+/// similarity; stage popular_items, item_factors and item_neighbors; score every user into a staged
+/// recommendations partition; publish it all with the build's record and the model state every daemon
+/// serves from (genre.model_state). Each result set is swapped in whole, so readers never see a
 /// half-written table. The build hands no model over in memory: the trainer, like every replica, serves
 /// what was stored (SnapshotLoader), so all daemons serve the same model.
 struct ModelBuilder {
@@ -32,171 +33,71 @@ struct ModelBuilder {
     /// partition is dropped by the next build) and nothing is published.
     struct Cancelled: Error {}
 
-    struct BuildFailure: Error, CustomStringConvertible {
-        let message: String
-        var description: String { message }
-    }
-
-    /// - Parameter shouldStop: polled before every phase, between chunks, and by the scoring threads per
-    ///   user, so a shutdown interrupts even a slow (debug, large) build within a moment.
-    func build(on connection: PostgresConnection, settings: DaemonSettings,
-               shouldStop: @escaping @Sendable () -> Bool) throws -> Report? {
+    /// A build's phases, timed, with the shutdown check before each (and between chunks inside them).
+    final class Phases {
+        let shouldStop: @Sendable () -> Bool
+        var seconds: [String: Double] = [:]
+        init(shouldStop: @escaping @Sendable () -> Bool) { self.shouldStop = shouldStop }
         func checkStop() throws { if shouldStop() { throw Cancelled() } }
-        var timings: [String: Double] = [:]
         func timed<T>(_ phase: String, _ body: () throws -> T) throws -> T {
             try checkStop()
             let start = Date()
-            defer { timings[phase] = Date().timeIntervalSince(start) }
+            defer { seconds[phase] = Date().timeIntervalSince(start) }
             return try body()
         }
+    }
+
+    /// Train, stage, refresh, publish: each a stage a reader can follow (BuildTraining.swift,
+    /// BuildStaging.swift, BuildRefresh.swift, and `publish` below).
+    /// - Parameter shouldStop: polled before every phase, between chunks, and by the scoring threads per
+    ///   user, so a shutdown interrupts even a slow (debug, large) build within a moment.
+    func build(on connection: PostgresConnection, settings: DaemonSettings,
+               shouldStop: @escaping @Sendable () -> Bool) throws -> Report {
+        let phases = Phases(shouldStop: shouldStop)
         let startedAt = try connection.query("SELECT clock_timestamp()::text").string(0, 0)
         try connection.query("SELECT genre._drop_abandoned_generations()")
-        let data = try timed("load") { try TrainingData.load(connection) }
-        let (matrix, lastEventAt) = try timed("matrix") { data.matrix(settings: settings.model) }
-        let popularity = try timed("popularity") {
-            PopularityModel(matrix: matrix, lastEventAt: lastEventAt, halfLifeDays: settings.model.popularityHalfLifeDays)
-        }
-        let cooccurrence = try timed("cooccurrence") {
-            CooccurrenceModel(matrix: matrix, neighborsPerItem: settings.model.neighborsPerItem, shrinkage: settings.model.shrinkage)
-        }
-        let collaborative = try timed("collaborative") { () -> CollaborativeStore.Trained in
-            guard settings.model.blend.collaborative > 0 else { return .init(model: nil, note: "blend.weights gives collaborative 0") }
-            return try CollaborativeStore.train(matrix, settings: settings.model, shouldStop: shouldStop) { note in
-                logger.warning("collaborative model fallback", metadata: ["genre.note": "\(note)"])
-            }
-        }
-        if shouldStop() { return nil }
-        let recommender = BehaviourRecommender(cooccurrence: cooccurrence, popularity: popularity)
-        let catalog = data.catalog
+        let data = try phases.timed("load") { try TrainingData.load(connection) }
+        let trained = try BuildTraining.train(data, settings: settings, on: connection, phases: phases, logger: logger)
+        let staged = try BuildStaging.stage(trained, settings: settings, on: connection, phases: phases)
+        let refresh = try BuildRefresh.stage(trained, settings: settings, on: connection, phases: phases)
+        phases.seconds["refresh_users.copy"] = refresh.copySeconds
+        try phases.checkStop()
+        return try publish(trained, staged: staged, refresh: refresh, startedAt: startedAt, settings: settings, on: connection, phases: phases)
+    }
 
-        let popularStaged = try timed("write_popular") {
-            try ResultWriter.stage(.popularItems, columns: "rank, item_id, score, users, reasons, generation", on: connection) { generation, stream in
-                for (position, entry) in popularity.ranked.prefix(1000).enumerated() {
-                    stream.encoder.beginRow(fieldCount: 6)
-                    stream.encoder.appendInt32(Int32(position + 1))
-                    stream.encoder.appendText(catalog.ids[Int(entry.item)])
-                    stream.encoder.appendFloat32(entry.score)
-                    stream.encoder.appendInt32(Int32(entry.users))
-                    stream.encoder.appendJSONB(Reasons.popularJSON(entry))
-                    stream.encoder.appendInt64(generation)
-                    try stream.flushIfFull()
-                }
-            }
-        }
-        let factorsStaged = try timed("write_factors") { try CollaborativeStore.stage(collaborative, catalog: catalog, on: connection) }
-        let vectors = try timed("load_vectors") { try ItemVectors.load(connection, itemIndex: data.itemIndex) }
-        let texts = try timed("load_texts") { try ItemVectors.loadTexts(connection) }
-        let content = try timed("content") { () -> [[ItemNeighbor]] in
-            guard !vectors.isEmpty else { return [] }
-            return ContentSimilarity.neighbors(vectors: vectors.values, present: vectors.present, dims: vectors.dims,
-                                               k: settings.model.neighborsPerItem)
-        }
-        let collaborativeNeighbors = try timed("collaborative_neighbors") {
-            collaborative.model?.itemNeighbors(k: settings.model.neighborsPerItem) ?? []
-        }
-        let snapshot = ModelSnapshot(buildID: 0, catalog: catalog, itemIndex: data.itemIndex, recommender: recommender, vectors: vectors,
-                                     collaborative: collaborative.model, createdAt: data.createdAt)
-        let similar = SimilarItems.blend(cooccurrence: cooccurrence.neighbors, content: content, collaborative: collaborativeNeighbors,
-                                         contentWeight: settings.model.similarContentWeight)
-        let neighborsStaged = try timed("write_neighbors") {
-            try ResultWriter.stage(.itemNeighbors, columns: "item_id, rank, neighbor_id, score, reasons, generation", on: connection) { generation, stream in
-                let chunks = Self.chunks(similar.count)
-                try orderedPipeline(count: chunks.count, produce: { chunk in
-                    var encoder = BinaryCopyEncoder(capacity: 1 << 16, header: false)
-                    for item in chunks[chunk] where !shouldStop() {
-                        for (position, entry) in similar[item].enumerated() {
-                            encoder.beginRow(fieldCount: 6)
-                            encoder.appendText(catalog.ids[item])
-                            encoder.appendInt32(Int32(position + 1))
-                            encoder.appendText(catalog.ids[Int(entry.item)])
-                            encoder.appendFloat32(entry.score)
-                            encoder.appendJSONB(Reasons.neighborJSON(entry, of: Int32(item), catalog: catalog))
-                            encoder.appendInt64(generation)
-                        }
-                    }
-                    return encoder.bytes
-                }, consume: { try checkStop(); try stream.send(rows: $0) })
-            }
-        }
-        if shouldStop() { return nil }
-        let refresh = try timed("refresh_users") {
-            try ResultWriter.stage(.recommendations, columns: RecommendationRows.copyColumns, carrySince: data.readAtText,
-                                     completing: data.queue, on: connection) { generation, stream in
-                // Everyone with item events, plus users known only by what they searched or wrote.
-                let known = Set(data.userIDs)
-                let textOnly = texts.keys.filter { !known.contains($0) }.sorted()
-                let users = data.userIDs + textOnly
-                let chunks = Self.chunks(users.count)
-                let scenarios = ScenarioLists(snapshot: snapshot, settings: settings)
-                // Scoring (a matrix-vector product per user for content) is the heavy side here: two producers.
-                try orderedPipeline(count: chunks.count, workers: 2, produce: { chunk -> ([UInt8], String?) in
-                    var scratch = BehaviourRecommender.Scratch(itemCount: catalog.ids.count, anchors: recommender.anchorsPerItem)
-                    var encoder = BinaryCopyEncoder(capacity: 1 << 16, header: false)
-                    let groups = chunks[chunk].map { user in user < data.groups.count ? data.groups[user] : [] }
-                    var shared = zip(chunks[chunk], groups).map { user, userGroups in
-                        scenarios.shared(groups: userGroups, texts: texts[users[user]] ?? [], now: data.readAt)
-                    }
-                    // The chunk's content scores in one matrix product, and trained users' collaborative scores
-                    // (one matrix product for factor models).
-                    let withInterest = shared.indices.filter { shared[$0].interest != nil }
-                    for (position, row) in zip(withInterest, vectors.scores(batch: withInterest.map { shared[$0].interest!.vector })) {
-                        shared[position].contentScores = row
-                    }
-                    let trained = Self.collaborativeScores(collaborative.model, users: chunks[chunk].clamped(to: 0..<matrix.userCount))
-                    for (position, user) in chunks[chunk].enumerated() where !shouldStop() {
-                        shared[position].collaborativeScores = trained[user]
-                        do {
-                            let lists = try scenarios.lists(groups: groups[position], texts: texts[users[user]] ?? [], now: data.readAt,
-                                                            shared: shared[position], scratch: &scratch)
-                            for (scenario, rows) in lists {
-                                RecommendationRows.encode(rows, user: users[user], scenario: scenario, generation: generation,
-                                                          catalog: catalog, into: &encoder)
-                            }
-                        } catch {
-                            return (encoder.bytes, "user \(users[user]): \(error)")
-                        }
-                    }
-                    return (encoder.bytes, nil)
-                }, consume: { (chunk: ([UInt8], String?)) in
-                    // A list that cannot be computed fails the build (shown in genre.status()), never a user
-                    // silently left without one.
-                    if let failure = chunk.1 { throw BuildFailure(message: "cannot score \(failure)") }
-                    try checkStop()
-                    try stream.send(rows: chunk.0)
-                })
-            }
-        }
-        timings["refresh_users.copy"] = refresh.copySeconds
+    /// Publishes the staged results, the collaborative model, the build's record and its model state in one
+    /// transaction, so a reader sees the old build everywhere or the new one everywhere.
+    func publish(_ trained: BuildTraining.Trained, staged: BuildStaging.Staged, refresh: ResultWriter.Staged, startedAt: String?,
+                 settings: DaemonSettings, on connection: PostgresConnection, phases: Phases) throws -> Report {
+        let data = trained.data, matrix = trained.matrix, collaborative = trained.collaborative
         let collaborativeNote = collaborative.note.map { ",\"collaborative_note\":\(JSONText.quote($0))" } ?? ""
         let details = "{\"fingerprint\":\"\(settings.modelFingerprint)\",\"collaborative\":\(JSONText.quote(collaborative.model?.name ?? "none"))\(collaborativeNote),\"embedded_until\":\(JSONText.quote(data.embeddedUntil)),\"recommendation_rows\":\(refresh.rows),\"seconds\":{"
-            + timings.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(String(format: "%.3f", $0.value))" }.joined(separator: ",") + "}}"
-        let state = ModelState(itemIDs: catalog.ids, categories: catalog.categories, createdAt: data.createdAt,
-                               cooccurrence: cooccurrence.neighbors, popularity: popularity.ranked,
+            + phases.seconds.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(String(format: "%.3f", $0.value))" }.joined(separator: ",") + "}}"
+        let state = ModelState(itemIDs: data.catalog.ids, categories: data.catalog.categories, createdAt: data.createdAt,
+                               cooccurrence: trained.cooccurrence.neighbors, popularity: trained.popularity.ranked,
                                itemWeights: CollaborativeStore.itemWeights(collaborative.model, k: settings.model.neighborsPerItem),
-                               factorsGeneration: factorsStaged.generation)
-        try checkStop()
+                               factorsGeneration: staged.factors.generation)
         let model = "hybrid: " + Self.strategies(settings.model.blend, collaborative: collaborative.model?.name).joined(separator: "+")
-        let publishStart = Date()
-        let (buildID, rows) = try connection.transaction { () -> (Int64, Int) in
-            // In the order readers take these tables (genre.recommend: recommendations, then popular_items;
-            // genre.explain: then item_neighbors), so a reader never holds one the swap still needs while
-            // waiting for one the swap holds: that would be a deadlock.
-            let rows = try ResultWriter.publish(refresh, on: connection)
-            for staged in [popularStaged, neighborsStaged] { try ResultWriter.publish(staged, on: connection) }
-            try CollaborativeStore.publish(factorsStaged, collaborative, on: connection)
-            let buildID = try Self.record(state, on: connection, model: model,
-                                          values: [startedAt, workerID, matrix.userCount, matrix.itemCount, matrix.nonZeroCount,
-                                                   Int(data.eventsSeen), details])
-            return (buildID, rows)
+        let (buildID, rows) = try phases.timed("publish") {
+            try connection.transaction { () -> (Int64, Int) in
+                // In the order readers take these tables (genre.recommend: recommendations, then popular_items;
+                // genre.explain: then item_neighbors), so a reader never holds one the swap still needs while
+                // waiting for one the swap holds: that would be a deadlock.
+                let rows = try ResultWriter.publish(refresh, on: connection)
+                for result in [staged.popular, staged.neighbors] { try ResultWriter.publish(result, on: connection) }
+                try CollaborativeStore.publish(staged.factors, collaborative, on: connection)
+                let buildID = try Self.record(state, on: connection, model: model,
+                                              values: [startedAt, workerID, matrix.userCount, matrix.itemCount, matrix.nonZeroCount,
+                                                       Int(data.eventsSeen), details])
+                return (buildID, rows)
+            }
         }
-        timings["publish"] = Date().timeIntervalSince(publishStart)
-        let report = Report(buildID: buildID, users: matrix.userCount, items: matrix.itemCount, interactions: matrix.nonZeroCount,
-                            recommendationRows: rows, seconds: timings)
         logger.info("model build finished", metadata: [
             "genre.build_id": "\(buildID)", "genre.users": "\(matrix.userCount)", "genre.items": "\(matrix.itemCount)",
             "genre.interactions": "\(matrix.nonZeroCount)", "genre.rows": "\(rows)",
         ])
-        return report
+        return Report(buildID: buildID, users: matrix.userCount, items: matrix.itemCount, interactions: matrix.nonZeroCount,
+                      recommendationRows: rows, seconds: phases.seconds)
     }
 
     /// Records the build and its model state (older builds' state goes), inside the publishing transaction,

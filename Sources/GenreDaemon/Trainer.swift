@@ -68,11 +68,10 @@ public final class Trainer: @unchecked Sendable {
         defer { context.snapshots.ownBuildInProgress = false }
         do {
             let shutdown = context.shutdown
-            if try builder.build(on: db, settings: settings, shouldStop: { shutdown.isTriggered }) != nil {
-                context.stats.add("builds")
-                // Served exactly as every other daemon serves it: from what the build stored.
-                if let snapshot = try SnapshotLoader.load(db) { context.snapshots.replace(snapshot) }
-            }
+            _ = try builder.build(on: db, settings: settings, shouldStop: { shutdown.isTriggered })
+            context.stats.add("builds")
+            // Served exactly as every other daemon serves it: from what the build stored.
+            if let snapshot = try SnapshotLoader.load(db) { context.snapshots.replace(snapshot) }
         } catch is ModelBuilder.Cancelled {
             context.logger.info("model build cancelled: shutting down")
         }

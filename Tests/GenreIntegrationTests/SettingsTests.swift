@@ -111,8 +111,12 @@ struct SettingsTests {
         let catalogue = Set((0..<keys.rowCount).compactMap { keys.string($0, 0) })
         for key in RecommenderSettings.keys { #expect(catalogue.contains(key), "\(key) is not in the SQL catalogue") }
         // Reading the catalogue's defaults must give exactly the Swift defaults: the two cannot drift apart.
-        let loaded = try DaemonSettings.load(c)
+        var loaded = try DaemonSettings.load(c)
         #expect(loaded.model == RecommenderSettings())
         #expect(loaded.scenarios.isEmpty)
+        #expect(loaded.problems.isEmpty, "\(loaded.problems)")
+        // The daemon's own settings too (schedules, queues): the catalogue's defaults are the Swift ones.
+        loaded.modelFingerprint = ""
+        #expect(loaded == DaemonSettings())
     }
 }

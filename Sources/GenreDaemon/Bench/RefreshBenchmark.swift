@@ -56,9 +56,8 @@ public struct RefreshBenchmark {
         }
 
         let start = Date()
-        guard let report = try ModelBuilder(workerID: "bench", logger: logger)
-            .build(on: connection, settings: settings, shouldStop: { false }),
-              let snapshot = try SnapshotLoader.load(connection) else { return result }
+        let report = try ModelBuilder(workerID: "bench", logger: logger).build(on: connection, settings: settings, shouldStop: { false })
+        guard let snapshot = try SnapshotLoader.load(connection) else { return result }
         result.buildSeconds = Date().timeIntervalSince(start)
         result.users = report.users
         result.items = report.items
