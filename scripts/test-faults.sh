@@ -151,7 +151,9 @@ check "a model was built" "SELECT count(*) > 0 FROM genre.model_builds"
 # Graceful shutdown: SIGTERM while the daemons hold work (every user queued again just before), all gone
 # within 10 s, and their claims given back.
 q "SELECT genre._enqueue('users', ARRAY(SELECT DISTINCT user_id FROM genre.events))" >/dev/null
-for _ in $(seq 1 50); do [ "$(q "SELECT count(*) > 0 FROM genre.work_queue WHERE claimed_by IS NOT NULL")" = t ] && break; sleep 0.1; done
+# Waits for the lanes to hold claims (on a loaded two-core machine a claim can take seconds to commit while a
+# build scores every user), so the SIGTERM below really lands on held work.
+for _ in $(seq 1 600); do [ "$(q "SELECT count(*) > 0 FROM genre.work_queue WHERE claimed_by IS NOT NULL")" = t ] && break; sleep 0.1; done
 held=$(q "SELECT count(*) FROM genre.work_queue WHERE claimed_by IS NOT NULL")
 echo "$(date +%T.%N) SIGTERM ($held claims held)" >>"$LOG"
 for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done

@@ -97,7 +97,7 @@ struct PrintSQL: ParsableCommand {
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the daemon until SIGTERM or SIGINT.")
     @OptionGroup var database: DatabaseOptions
-    @Flag(help: "Serve real-time refreshes only; never take the training lock.")
+    @Flag(help: "Never train or run tuning runs (no training lock); real time, embeddings, experiments and health still run.")
     var noTrain = false
     @Option(help: "Threads refreshing users in real time (each with its own connection).") var realtimeWorkers = 2
     @Flag(help: "Exit once a model is built and no user is waiting for a refresh (demos, benchmarks).")
