@@ -48,8 +48,16 @@ let package = Package(
             "GenrePostgres", "GenreSchema", "GenreRecommend", "GenreSupport", "GenreEmbedding", "GenreLinearAlgebra", "GenreTuning",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Loading public datasets into genre.items and genre.events (the `genre import` command).
+        .target(name: "GenreImporters", dependencies: ["GenrePostgres", "GenreSupport"]),
+        // Benchmarks that drive a daemon's parts against a database (`genre bench refresh|load`); not the daemon.
+        .target(name: "GenreBench", dependencies: [
+            "GenreDaemon", "GenrePostgres", "GenreRecommend", "GenreLinearAlgebra", "GenreEmbedding",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "genre", dependencies: [
             "GenreDaemon", "GenreSchema", "GenrePostgres", "GenreRecommend", "GenreEmbedding", "GenreTuning", "GenreSupport",
+            "GenreImporters", "GenreBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -10,17 +10,22 @@ import GenreSupport
 /// serves from (genre.model_state). Each result set is swapped in whole, so readers never see a
 /// half-written table. The build hands no model over in memory: the trainer, like every replica, serves
 /// what was stored (SnapshotLoader), so all daemons serve the same model.
-struct ModelBuilder {
+public struct ModelBuilder {
     let workerID: String
     let logger: Logger
 
-    struct Report: Sendable {
-        var buildID: Int64
-        var users: Int
-        var items: Int
-        var interactions: Int
-        var recommendationRows: Int
-        var seconds: [String: Double]
+    public init(workerID: String, logger: Logger) {
+        self.workerID = workerID
+        self.logger = logger
+    }
+
+    public struct Report: Sendable {
+        public var buildID: Int64
+        public var users: Int
+        public var items: Int
+        public var interactions: Int
+        public var recommendationRows: Int
+        public var seconds: [String: Double]
     }
 
     /// Index ranges of about 64 items or users each: small enough to keep the pipeline busy, large enough
@@ -51,8 +56,8 @@ struct ModelBuilder {
     /// BuildStaging.swift, BuildRefresh.swift, and `publish` below).
     /// - Parameter shouldStop: polled before every phase, between chunks, and by the scoring threads per
     ///   user, so a shutdown interrupts even a slow (debug, large) build within a moment.
-    func build(on connection: PostgresConnection, settings: DaemonSettings,
-               shouldStop: @escaping @Sendable () -> Bool) throws -> Report {
+    public func build(on connection: PostgresConnection, settings: DaemonSettings,
+                      shouldStop: @escaping @Sendable () -> Bool) throws -> Report {
         let phases = Phases(shouldStop: shouldStop)
         let startedAt = try connection.query("SELECT clock_timestamp()::text").string(0, 0)
         try connection.query("SELECT genre._drop_abandoned_generations()")

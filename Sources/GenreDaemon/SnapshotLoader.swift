@@ -5,14 +5,14 @@ import GenreRecommend
 /// stored: its model state (genre.model_state: catalogue, co-occurrence, popularity, EASE weights, bit for
 /// bit), its item factors and fold-in parameters, and the item vectors. Nothing is read back from the
 /// display JSON of the result tables.
-enum SnapshotLoader {
-    static func latestBuildID(_ connection: PostgresConnection) throws -> Int64? {
+public enum SnapshotLoader {
+    public static func latestBuildID(_ connection: PostgresConnection) throws -> Int64? {
         try connection.query("SELECT max(id) FROM genre.model_builds").int(0, 0).map(Int64.init)
     }
 
     /// The latest build's snapshot; nil when nothing was built yet. Throws (and the caller keeps serving
     /// its previous snapshot) when the build's state is missing or cannot be rebuilt as it was trained.
-    static func load(_ connection: PostgresConnection) throws -> ModelSnapshot? {
+    public static func load(_ connection: PostgresConnection) throws -> ModelSnapshot? {
         try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         defer { if connection.isHealthy { _ = try? connection.query("COMMIT") } }
         guard let buildID = try latestBuildID(connection) else { return nil }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GenreBench
 import GenreDaemon
 import GenrePostgres
 import GenreSchema

@@ -1,5 +1,5 @@
 import Foundation
-import GenreDaemon
+import GenreImporters
 import GenrePostgres
 
 enum GenreImport {

@@ -1,4 +1,5 @@
 import Foundation
+import GenreDaemon
 import GenrePostgres
 
 /// `genre bench load`: a steady stream of events against a running daemon (`genre run`, a separate

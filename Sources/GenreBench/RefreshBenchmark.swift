@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import GenreDaemon
 import GenrePostgres
 import GenreLinearAlgebra
 import GenreRecommend
