@@ -47,7 +47,7 @@ enum BuildRefresh {
                                                             shared: shared[position], scratch: &scratch)
                             for (scenario, rows) in lists {
                                 RecommendationRows.encode(rows, user: users[user], scenario: scenario, generation: generation,
-                                                          catalog: catalog, into: &encoder)
+                                                          catalog: catalog, phrases: settings.phrases, into: &encoder)
                             }
                         } catch {
                             return (encoder.bytes, "user \(users[user]): \(error)")

@@ -23,6 +23,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var scenarios: [Scenario] = []
     /// Hash of every setting whose change requires a rebuild or re-rank; a build records the one it used.
     public var modelFingerprint = ""
+    /// How event types read in reasons, from genre._event_verbs() (the one definition genre.explain uses too).
+    public var phrases = EventPhrases(verbs: [:], fallback: "interacted with")
     /// Stored values this binary cannot apply (the catalogue accepted them: SQL and Swift disagree). Their
     /// defaults are used meanwhile; the heartbeat reports these as a failure of "settings" in genre.status().
     public var problems: [String] = []
@@ -61,6 +63,7 @@ public struct DaemonSettings: Sendable, Equatable {
             default: break
             }
         }
+        settings.phrases = try loadPhrases(connection)
         let scenarios = try connection.query("SELECT name, overrides::text FROM genre.scenarios ORDER BY name")
         for row in 0..<scenarios.rowCount {
             guard let name = scenarios.string(row, 0), let text = scenarios.string(row, 1), let data = text.data(using: .utf8),
@@ -78,6 +81,17 @@ public struct DaemonSettings: Sendable, Equatable {
             settings.scenarios.append(Scenario(name: name, model: model))
         }
         return settings
+    }
+
+    /// genre._event_verbs(): {"purchase": "bought", …, "*": fallback}.
+    static func loadPhrases(_ connection: PostgresConnection) throws -> EventPhrases {
+        let text = try connection.query("SELECT genre._event_verbs()::text").string(0, 0) ?? "{}"
+        guard var verbs = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String], let fallback = verbs["*"] else {
+            throw PostgresError(kind: .decode, message: "genre._event_verbs() is not an object of event: verb with a \"*\" fallback",
+                                context: "read event phrases")
+        }
+        verbs["*"] = nil
+        return EventPhrases(verbs: verbs, fallback: fallback)
     }
 
     /// The default scenario (the settings themselves) followed by every named scenario.

@@ -28,7 +28,7 @@ struct UserRefresher {
         let lists = try scenarios.lists(groups: groups, texts: texts, now: now,
                                     shared: scenarios.shared(groups: groups, texts: texts, now: now), scratch: &scratch)
         let written = try connection.query("SELECT genre._write_user_recommendations($1, $2::jsonb)",
-                                           [user, RecommendationRows.jsonArray(lists, catalog: snapshot.catalog)],
+                                           [user, RecommendationRows.jsonArray(lists, catalog: snapshot.catalog, phrases: settings.phrases)],
                                            context: "write recommendations of one user")
         return try written.int(0, 0) ?? 0
     }

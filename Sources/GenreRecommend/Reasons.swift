@@ -24,20 +24,7 @@ public struct ItemCatalog: Sendable {
 /// Turns scored rows into the `reasons` jsonb stored with each result row: which strategies scored the
 /// item and how much, the anchors, and a sentence a person can read.
 public enum Reasons {
-    /// How an event reads in a sentence: "because you bought Dune".
-    public static func verb(for event: String) -> String {
-        switch event {
-        case "purchase": return "bought"
-        case "like": return "liked"
-        case "view": return "viewed"
-        case "click": return "clicked on"
-        case "comment": return "commented on"
-        case "dislike": return "disliked"
-        default: return "interacted with"
-        }
-    }
-
-    public static func json(for row: Recommendation, catalog: ItemCatalog) -> String {
+    public static func json(for row: Recommendation, catalog: ItemCatalog, phrases: EventPhrases) -> String {
         let shares = row.shares.isEmpty ? [row.strategy: Float(1)] : row.shares
         var out = "{\"strategies\":{" + shares.sorted { $0.key < $1.key }
             .map { "\"\($0.key.rawValue)\":\(JSONText.number(Double($0.value)))" }.joined(separator: ",") + "}"
@@ -60,11 +47,12 @@ public enum Reasons {
             out += "\"similarity\":\(JSONText.number(Double(anchor.similarity)))}"
         }
         if shares[.popularity] != nil { out += ",\"users\":\(row.users)" }
-        out += ",\"summary\":\(JSONText.quote(summary(for: row, catalog: catalog)))}"
+        out += ",\"summary\":\(JSONText.quote(summary(for: row, catalog: catalog, phrases: phrases)))}"
         return out
     }
 
-    public static func summary(for row: Recommendation, catalog: ItemCatalog) -> String {
+    public static func summary(for row: Recommendation, catalog: ItemCatalog, phrases: EventPhrases) -> String {
+        func verb(for event: String) -> String { phrases.verb(for: event) }
         switch row.strategy {
         case .cooccurrence, .collaborative:
             let anchors = Array(row.anchors.prefix(2))
@@ -93,8 +81,12 @@ public enum Reasons {
         case .freshness:
             return "New in the catalogue"
         case .popularity:
-            return row.users == 1 ? "Popular: 1 person chose it recently" : "Popular: \(row.users) people chose it recently"
+            return popularitySummary(users: row.users)
         }
+    }
+
+    static func popularitySummary(users: Int) -> String {
+        users == 1 ? "Popular: 1 person chose it recently" : "Popular: \(users) people chose it recently"
     }
 
     /// "your search 'space opera'", "your comment 'loved the ending'" (long texts shortened).
@@ -131,8 +123,6 @@ public enum Reasons {
 
     /// Reasons for one row of genre.popular_items.
     public static func popularJSON(_ entry: PopularityModel.Entry) -> String {
-        let row = Recommendation(item: entry.item, score: entry.score, strategy: .popularity, anchors: [], users: entry.users)
-        return "{\"strategies\":{\"popularity\":1},\"users\":\(entry.users),"
-            + "\"summary\":\(JSONText.quote(summary(for: row, catalog: ItemCatalog(ids: [], titles: []))))}"
+        "{\"strategies\":{\"popularity\":1},\"users\":\(entry.users),\"summary\":\(JSONText.quote(popularitySummary(users: entry.users)))}"
     }
 }

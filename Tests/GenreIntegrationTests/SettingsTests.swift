@@ -116,7 +116,19 @@ struct SettingsTests {
         #expect(loaded.scenarios.isEmpty)
         #expect(loaded.problems.isEmpty, "\(loaded.problems)")
         // The daemon's own settings too (schedules, queues): the catalogue's defaults are the Swift ones.
+        // (The fingerprint and the event phrases exist only in the database: nothing to compare.)
         loaded.modelFingerprint = ""
+        loaded.phrases = DaemonSettings().phrases
         #expect(loaded == DaemonSettings())
+    }
+
+    @Test("the daemon words events as genre.explain does: both read genre._event_verbs()")
+    func oneVocabulary() throws {
+        let c = try TestDatabase.create().connect()
+        let phrases = try DaemonSettings.load(c).phrases
+        for event in ["purchase", "like", "view", "click", "comment", "dislike", "search", "an-unknown-type"] {
+            #expect(phrases.verb(for: event) == (try c.scalar("SELECT genre._verb($1)", [event])), "\(event)")
+        }
+        #expect(phrases.verb(for: "purchase") == "bought")
     }
 }

@@ -60,7 +60,7 @@ struct HybridRecommenderTests {
         let first = try #require(rows.first)
         #expect(first.strategy == .content)
         #expect(first.contentAnchor?.kind == .text("eastward journeys"))
-        #expect(Reasons.summary(for: first, catalog: HybridFixture.catalog) == "Matches your search 'eastward journeys'")
+        #expect(Reasons.summary(for: first, catalog: HybridFixture.catalog, phrases: .test) == "Matches your search 'eastward journeys'")
         #expect(abs(rows.map { $0.shares.values.reduce(0, +) }.max()! - 1) < 1e-5, "shares sum to 1")
     }
 
@@ -79,8 +79,8 @@ struct HybridRecommenderTests {
         #expect(!rows.contains { $0.item == 0 })
         let first = try #require(rows.first)
         #expect(first.item == 1)
-        #expect(Reasons.summary(for: first, catalog: HybridFixture.catalog) == "Similar to East One, which you bought")
-        let json = Reasons.json(for: first, catalog: HybridFixture.catalog)
+        #expect(Reasons.summary(for: first, catalog: HybridFixture.catalog, phrases: .test) == "Similar to East One, which you bought")
+        let json = Reasons.json(for: first, catalog: HybridFixture.catalog, phrases: .test)
         #expect(json.contains("\"similar_to\":{\"item_id\":\"e1\""))
         #expect(json.contains("\"strategies\":{\"content\":1}"))
     }
@@ -121,7 +121,7 @@ struct RuleTests {
         #expect(rows.map(\.item) == [2, 4, 1])
         let newest = try #require(rows.first { $0.item == 4 })
         #expect(newest.shares == [.freshness: 1] && newest.strategy == .freshness)
-        #expect(Reasons.summary(for: newest, catalog: HybridFixture.catalog) == "New in the catalogue")
+        #expect(Reasons.summary(for: newest, catalog: HybridFixture.catalog, phrases: .test) == "New in the catalogue")
     }
 
     @Test("a collaborative model folds the user in, and its contributions become the anchors")
@@ -140,7 +140,7 @@ struct RuleTests {
         let top = try #require(rows.first)
         #expect(top.item == 3 && top.strategy == .collaborative)
         #expect(top.anchors.map(\.item) == [2] && top.anchors[0].share == 1)
-        #expect(Reasons.summary(for: top, catalog: HybridFixture.catalog) == "Because you bought North")
+        #expect(Reasons.summary(for: top, catalog: HybridFixture.catalog, phrases: .test) == "Because you bought North")
     }
 
     @Test("a fold-in that fails is thrown, not a list quietly missing its collaborative part")

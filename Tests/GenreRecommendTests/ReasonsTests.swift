@@ -11,8 +11,8 @@ import Testing
 
     @Test func cooccurrenceRowSummaryAndJSON() throws {
         let row = try #require(fixture.recommender.recommend(fixture.history, k: 1).first)
-        #expect(Reasons.summary(for: row, catalog: fixture.catalog) == "Because you bought Dune and liked Arrival")
-        let json = Reasons.json(for: row, catalog: fixture.catalog)
+        #expect(Reasons.summary(for: row, catalog: fixture.catalog, phrases: .test) == "Because you bought Dune and liked Arrival")
+        let json = Reasons.json(for: row, catalog: fixture.catalog, phrases: .test)
         // 4.0 / 5.8 = 0.68966 and 1.8 / 5.8 = 0.31034, rounded to 4 decimals.
         #expect(json == "{\"strategies\":{\"cooccurrence\":1},\"because\":["
                 + "{\"item_id\":\"item-0\",\"title\":\"Dune\",\"event\":\"purchase\",\"share\":0.6897},"
@@ -30,14 +30,14 @@ import Testing
     @Test func popularityRowSummaryAndJSON() throws {
         let rows = fixture.recommender.recommend(UserHistory(entries: [], limit: 1), k: 1)
         let row = try #require(rows.first)
-        #expect(Reasons.summary(for: row, catalog: fixture.catalog) == "Popular: 10 people chose it recently")
-        let object = try parse(Reasons.json(for: row, catalog: fixture.catalog))
+        #expect(Reasons.summary(for: row, catalog: fixture.catalog, phrases: .test) == "Popular: 10 people chose it recently")
+        let object = try parse(Reasons.json(for: row, catalog: fixture.catalog, phrases: .test))
         #expect(object["strategies"] as? [String: Int] == ["popularity": 1])
         #expect(object["users"] as? Int == 10)
         #expect(object["because"] == nil)
         #expect(object["summary"] as? String == "Popular: 10 people chose it recently")
         let one = Recommendation(item: 2, score: 0.2, strategy: .popularity, anchors: [], users: 1)
-        #expect(Reasons.summary(for: one, catalog: fixture.catalog) == "Popular: 1 person chose it recently")
+        #expect(Reasons.summary(for: one, catalog: fixture.catalog, phrases: .test) == "Popular: 1 person chose it recently")
     }
 
     @Test func namesFallBackToIdsAndOnlyTwoAnchorsAreWorded() {
@@ -46,14 +46,17 @@ import Testing
             Anchor(item: 4, event: "bookmark", share: 0.3),   // empty title, unknown event
             Anchor(item: 6, event: "like", share: 0.2),       // third anchor: not in the sentence
         ], users: 0)
-        #expect(Reasons.summary(for: row, catalog: fixture.catalog) == "Because you viewed item-3 and interacted with item-4")
+        #expect(Reasons.summary(for: row, catalog: fixture.catalog, phrases: .test) == "Because you viewed item-3 and interacted with item-4")
         let bare = Recommendation(item: 2, score: 1, strategy: .cooccurrence, anchors: [], users: 0)
-        #expect(Reasons.summary(for: bare, catalog: fixture.catalog) == "Often chosen together with items in your history")
+        #expect(Reasons.summary(for: bare, catalog: fixture.catalog, phrases: .test) == "Often chosen together with items in your history")
     }
 
-    @Test func verbs() {
-        #expect(["purchase", "like", "view", "click", "comment", "dislike", "other"].map(Reasons.verb(for:))
-                == ["bought", "liked", "viewed", "clicked on", "commented on", "disliked", "interacted with"])
+    @Test func verbsComeFromThePhrasesGiven() {
+        let phrases = EventPhrases(verbs: ["purchase": "bought", "rent": "rented"], fallback: "interacted with")
+        #expect(["purchase", "rent", "other"].map(phrases.verb(for:)) == ["bought", "rented", "interacted with"])
+        let row = Recommendation(item: 2, score: 1, strategy: .cooccurrence, anchors: [.init(item: 0, event: "rent", share: 1)], users: 0)
+        #expect(Reasons.summary(for: row, catalog: ItemCatalog(ids: ["a", "b", "c"], titles: ["Dune", nil, nil]), phrases: phrases)
+                == "Because you rented Dune")
     }
 
     /// Titles with quotes, backslashes and newlines still give valid JSON that reads back unchanged.
@@ -62,7 +65,7 @@ import Testing
         let catalog = ItemCatalog(ids: ["a\"id", "b"], titles: [title, nil])
         let row = Recommendation(item: 1, score: 1, strategy: .cooccurrence,
                                  anchors: [Anchor(item: 0, event: "like", share: 1)], users: 0)
-        let object = try parse(Reasons.json(for: row, catalog: catalog))
+        let object = try parse(Reasons.json(for: row, catalog: catalog, phrases: .test))
         let because = try #require(object["because"] as? [[String: Any]])
         #expect(because[0]["title"] as? String == title)
         #expect(because[0]["item_id"] as? String == "a\"id")
@@ -107,6 +110,12 @@ import Testing
     @Test func sameVerbIsNotRepeated() {
         let row = Recommendation(item: 2, score: 1, strategy: .cooccurrence,
                                  anchors: [Anchor(item: 0, event: "like", share: 0.6), Anchor(item: 1, event: "like", share: 0.4)], users: 0)
-        #expect(Reasons.summary(for: row, catalog: RecommenderFixture.catalog) == "Because you liked Dune and Arrival")
+        #expect(Reasons.summary(for: row, catalog: RecommenderFixture.catalog, phrases: .test) == "Because you liked Dune and Arrival")
     }
+}
+
+extension EventPhrases {
+    /// The wording the unit tests read sentences in (the daemon reads its own from genre._event_verbs()).
+    static let test = EventPhrases(verbs: ["purchase": "bought", "like": "liked", "view": "viewed", "click": "clicked on",
+                                           "comment": "commented on", "dislike": "disliked"], fallback: "interacted with")
 }

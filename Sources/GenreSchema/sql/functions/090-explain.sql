@@ -1,12 +1,20 @@
 -- genre.explain: why an item is (or is not) on a user's list, as one sentence plus the evidence in jsonb.
 
+-- The one definition of how each event type reads in a sentence: genre.explain speaks with it, and the
+-- daemon reads it with its settings for the reasons it stores ("Because you bought Dune"). "*" is the
+-- wording of any other event type.
+CREATE OR REPLACE FUNCTION genre._event_verbs()
+RETURNS jsonb LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT '{"purchase": "bought", "like": "liked", "view": "viewed", "click": "clicked on",
+           "comment": "commented on", "dislike": "disliked", "*": "interacted with"}'::jsonb
+$$;
+COMMENT ON FUNCTION genre._event_verbs() IS 'Internal: each event type''s verb in a sentence ("purchase": "bought", …; "*" for any other), for genre.explain and the daemon''s reasons.';
+
 CREATE OR REPLACE FUNCTION genre._verb(p_event text)
 RETURNS text LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT CASE p_event WHEN 'purchase' THEN 'bought' WHEN 'like' THEN 'liked' WHEN 'view' THEN 'viewed'
-                      WHEN 'click' THEN 'clicked on' WHEN 'comment' THEN 'commented on' WHEN 'dislike' THEN 'disliked'
-                      ELSE 'interacted with' END
+  SELECT coalesce(genre._event_verbs() ->> p_event, genre._event_verbs() ->> '*')
 $$;
-COMMENT ON FUNCTION genre._verb(text) IS 'Internal: how an event type reads in a sentence ("bought", "liked" ...).';
+COMMENT ON FUNCTION genre._verb(text) IS 'Internal: how an event type reads in a sentence ("bought", "liked" ...), from genre._event_verbs().';
 
 CREATE OR REPLACE FUNCTION genre.explain(user_id text, item_id text)
 RETURNS TABLE (sentence text, details jsonb)
