@@ -23,6 +23,20 @@ struct GenreProcess {
         return process
     }
 
+    /// SIGTERM, then up to `seconds` for the process to exit; a process that does not is killed and the test
+    /// fails (a daemon must stop on SIGTERM), instead of the whole test run hanging on it.
+    static func stop(_ process: Process, within seconds: Double = 15, sourceLocation: SourceLocation = #_sourceLocation) {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            Issue.record("genre did not exit within \(seconds) s of SIGTERM; killed", sourceLocation: sourceLocation)
+        }
+        process.waitUntilExit()
+    }
+
     /// Runs `genre arguments…` to the end; returns its exit code.
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Int32 {
         let process = try start(arguments, environment: environment)

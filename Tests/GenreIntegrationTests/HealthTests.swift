@@ -26,7 +26,7 @@ struct HealthTests {
         try FileManager.default.createDirectory(at: modelDir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: modelDir) }
         let daemon = try GenreProcess.start(["run", "--database-url", db.url], environment: ["GENRE_MODEL_DIR": modelDir.path])
-        defer { daemon.terminate(); daemon.waitUntilExit() }
+        defer { GenreProcess.stop(daemon) }
 
         try eventually("the embedding service to be reported failing", timeout: 60) {
             try state(c).contains("embedding on ")
