@@ -20,11 +20,7 @@ final class SnapshotFollower: @unchecked Sendable {
             connection.markCaughtUp()
             try loadIfNewer(db)
             // Only a full swap ('*') can publish a build; per-user refreshes are ignored.
-            let deadline = Date().addingTimeInterval(Self.pollSeconds)
-            while !context.shutdown.isTriggered, deadline.timeIntervalSinceNow > 0 {
-                let notes = try db.waitForNotifications(timeout: deadline.timeIntervalSinceNow, wakeFD: context.shutdown.fileDescriptor)
-                if notes.contains(where: { $0.payload == "*" }) { break }
-            }
+            try db.waitForNotification(timeout: Self.pollSeconds, wakeFD: context.shutdown.fileDescriptor) { $0.payload == "*" }
         }
     }
 

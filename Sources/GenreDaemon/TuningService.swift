@@ -23,11 +23,7 @@ final class TuningService: @unchecked Sendable {
                 context.stats.add("tuning_runs")
                 return  // another may be queued
             }
-            let deadline = Date().addingTimeInterval(min(settings.pollIntervalSeconds, 5))
-            while !shutdown.isTriggered, deadline.timeIntervalSinceNow > 0 {
-                let notes = try db.waitForNotifications(timeout: deadline.timeIntervalSinceNow, wakeFD: shutdown.fileDescriptor)
-                if notes.contains(where: { $0.payload == "tuning" }) { break }
-            }
+            try db.waitForNotification(timeout: min(settings.pollIntervalSeconds, 5), wakeFD: shutdown.fileDescriptor) { $0.payload == "tuning" }
         }
     }
 }

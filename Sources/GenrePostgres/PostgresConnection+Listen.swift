@@ -57,4 +57,19 @@ extension PostgresConnection {
         }
         return try pendingNotifications()
     }
+
+    /// Waits up to `timeout` seconds for a notification that `matches`, ignoring others; returns early when
+    /// one arrives or `wakeFD` becomes readable. For a service that wakes for one payload among many.
+    public func waitForNotification(timeout: Double, wakeFD: Int32? = nil, matching matches: (PostgresNotification) -> Bool) throws {
+        let deadline = Self.monotonicSeconds() + timeout
+        while true {
+            let remaining = deadline - Self.monotonicSeconds()
+            if remaining <= 0 { return }
+            if try waitForNotifications(timeout: remaining, wakeFD: wakeFD).contains(where: matches) { return }
+            if let wakeFD {
+                var fd = pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)
+                if poll(&fd, 1, 0) > 0 { return }
+            }
+        }
+    }
 }
