@@ -37,16 +37,19 @@ let package = Package(
         .target(name: "GenrePostgres", dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]),
         // Small shared utilities with no dependencies (SHA-256, JSON text helpers).
         .target(name: "GenreSupport"),
-        // Migration runner; the SQL lives in Sources/GenreSchema/sql (top-level sql/ links to it), bundled as a resource.
-        .target(name: "GenreSchema", dependencies: ["GenrePostgres", "GenreSupport"], resources: [.copy("sql")]),
+        // The settings catalogue: every key with its type, default, range and description, written once.
+        .target(name: "GenreSettings", dependencies: ["GenreSupport"]),
+        // Migration runner; the SQL lives in Sources/GenreSchema/sql (top-level sql/ links to it), bundled as a
+        // resource, plus the settings catalogue rendered as SQL.
+        .target(name: "GenreSchema", dependencies: ["GenrePostgres", "GenreSupport", "GenreSettings"], resources: [.copy("sql")]),
         // Models and ranking: plain Swift values, no database.
-        .target(name: "GenreRecommend", dependencies: ["GenreSupport", "GenreLinearAlgebra"], swiftSettings: numericCode),
+        .target(name: "GenreRecommend", dependencies: ["GenreSupport", "GenreSettings", "GenreLinearAlgebra"], swiftSettings: numericCode),
         // Parameter search (random, Bayesian optimisation with a Gaussian process): plain Swift, no database.
-        .target(name: "GenreTuning", dependencies: ["GenreSupport", "GenreRecommend"], swiftSettings: numericCode),
+        .target(name: "GenreTuning", dependencies: ["GenreSupport", "GenreSettings", "GenreRecommend"], swiftSettings: numericCode),
         // Long-lived services that move rows between PostgreSQL and the models.
         .target(name: "GenreDaemon", dependencies: [
-            "GenrePostgres", "GenreSchema", "GenreRecommend", "GenreSupport", "GenreEmbedding", "GenreLinearAlgebra", "GenreTuning",
-            .product(name: "Logging", package: "swift-log"),
+            "GenrePostgres", "GenreSchema", "GenreRecommend", "GenreSettings", "GenreSupport", "GenreEmbedding", "GenreLinearAlgebra",
+            "GenreTuning", .product(name: "Logging", package: "swift-log"),
         ]),
         // Loading public datasets into genre.items and genre.events (the `genre import` command).
         .target(name: "GenreImporters", dependencies: ["GenrePostgres", "GenreSupport"]),
@@ -57,18 +60,19 @@ let package = Package(
         ]),
         .executableTarget(name: "genre", dependencies: [
             "GenreDaemon", "GenreSchema", "GenrePostgres", "GenreRecommend", "GenreEmbedding", "GenreTuning", "GenreSupport",
-            "GenreImporters", "GenreBench",
+            "GenreImporters", "GenreBench", "GenreSettings",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "GenrePostgresTests", dependencies: ["GenrePostgres"]),
-        .testTarget(name: "GenreRecommendTests", dependencies: ["GenreRecommend", "GenreSupport"]),
+        .testTarget(name: "GenreRecommendTests", dependencies: ["GenreRecommend", "GenreSupport", "GenreSettings"]),
+        .testTarget(name: "GenreSettingsTests", dependencies: ["GenreSettings"]),
         .testTarget(name: "GenreSupportTests", dependencies: ["GenreSupport"]),
-        .testTarget(name: "GenreTuningTests", dependencies: ["GenreTuning", "GenreSupport"]),
+        .testTarget(name: "GenreTuningTests", dependencies: ["GenreTuning", "GenreSupport", "GenreSettings"]),
         .testTarget(name: "GenreLinearAlgebraTests", dependencies: ["GenreLinearAlgebra", "GenreSupport"]),
         .testTarget(name: "GenreEmbeddingTests", dependencies: ["GenreEmbedding", "GenreSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "GenreIntegrationTests", dependencies: [
-            "GenrePostgres", "GenreSchema", "GenreDaemon", "GenreRecommend", "GenreEmbedding",
+            "GenrePostgres", "GenreSchema", "GenreDaemon", "GenreRecommend", "GenreEmbedding", "GenreSettings",
             .product(name: "Logging", package: "swift-log"),
         ]),
     ],

@@ -62,7 +62,8 @@ after="$(q "SELECT (SELECT count(*) FROM genre.items) || '/' || (SELECT count(*)
 check "items, events, interactions, settings and stored lists are all still there ($before)" "SELECT '$before' = '$after'"
 check "the stored list of the first release is now the default scenario's" "SELECT scenario = 'default' FROM genre.recommendations WHERE user_id = 'u1'"
 check "every migration is recorded" "SELECT max(version) = (SELECT count(*) FROM genre.schema_migrations) AND count(*) >= 6 FROM genre.schema_migrations"
-bundle="$(cd Sources/GenreSchema/sql/functions && LC_ALL=C sha256sum *.sql | sha256sum | cut -d' ' -f1)"
+bundle="$("$BIN" print-sql | sed -n "s/.*INSERT INTO genre.function_bundle (checksum, genre_version) VALUES ('\([0-9a-f]*\)'.*/\1/p")"
+[ -n "$bundle" ] || die "genre print-sql shows no function bundle checksum"
 check "the function bundle installed is this build's" "SELECT checksum = '$bundle' FROM genre.function_bundle"
 "$BIN" run --database-url "$URL" --exit-when-idle </dev/null >/dev/null 2>&1
 check "the upgraded database builds models and serves lists with reasons" \

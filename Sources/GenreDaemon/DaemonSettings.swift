@@ -1,19 +1,21 @@
 import Foundation
 import GenrePostgres
 import GenreRecommend
+import GenreSettings
 
 /// The effective settings the daemon works with, read in one query from genre.current_settings: the
-/// model settings (shared with `genre eval`) plus the daemon's own (schedules, queues, storage).
+/// model settings (shared with `genre eval`) plus the daemon's own (schedules, queues, storage), each read
+/// from validated values in `init(values:)`.
 public struct DaemonSettings: Sendable, Equatable {
-    public var model = RecommenderSettings()
-    public var storedK = 100
-    public var rebuildIntervalSeconds = 600.0
-    public var rebuildAfterEvents = 1000
-    public var minRebuildGapSeconds = 60.0
-    public var pollIntervalSeconds = 5.0
-    public var leaseSeconds = 60.0
-    public var maxAttempts = 5
-    public var embeddingEnabled = true
+    public private(set) var model: RecommenderSettings
+    public private(set) var storedK: Int
+    public private(set) var rebuildIntervalSeconds: Double
+    public private(set) var rebuildAfterEvents: Int
+    public private(set) var minRebuildGapSeconds: Double
+    public private(set) var pollIntervalSeconds: Double
+    public private(set) var leaseSeconds: Double
+    public private(set) var maxAttempts: Int
+    public private(set) var embeddingEnabled: Bool
     /// A named scenario: the model settings with its overrides applied.
     public struct Scenario: Sendable, Equatable {
         public var name: String
@@ -29,7 +31,23 @@ public struct DaemonSettings: Sendable, Equatable {
     /// defaults are used meanwhile; the heartbeat reports these as a failure of "settings" in genre.status().
     public var problems: [String] = []
 
-    public init() {}
+    /// The catalogue's defaults.
+    public init() {
+        do { try self.init(values: SettingsCatalogue.defaults) } catch { preconditionFailure("SettingsCatalogue defaults are invalid: \(error)") }
+    }
+
+    /// Every daemon setting read from validated values: the one place a key meets its property.
+    public init(values v: SettingValues) throws {
+        model = try RecommenderSettings(values: v)
+        storedK = v.integer("recommend.stored_k")
+        rebuildIntervalSeconds = v.number("model.rebuild_interval_seconds")
+        rebuildAfterEvents = v.integer("model.rebuild_after_events")
+        minRebuildGapSeconds = v.number("model.min_rebuild_gap_seconds")
+        pollIntervalSeconds = v.number("daemon.poll_interval_seconds")
+        leaseSeconds = v.number("queue.lease_seconds")
+        maxAttempts = v.integer("queue.max_attempts")
+        embeddingEnabled = v.boolean("embedding.enabled")
+    }
 
     /// Builds a user's history with the exclusion rules of these settings.
     func history(_ groups: [UserHistory.EventGroup], now: Double) -> UserHistory {
@@ -37,43 +55,40 @@ public struct DaemonSettings: Sendable, Equatable {
     }
 
     public static func load(_ connection: PostgresConnection) throws -> DaemonSettings {
-        let rows = try connection.query("SELECT key, value::text, requires, genre._model_fingerprint() FROM genre.current_settings")
-        var settings = DaemonSettings()
+        let rows = try connection.query("SELECT key, value::text, genre._model_fingerprint() FROM genre.current_settings")
+        var values = SettingsCatalogue.defaults
+        var problems: [String] = []
+        var fingerprint = ""
         for row in 0..<rows.rowCount {
             guard let key = rows.string(row, 0), let text = rows.string(row, 1) else { continue }
-            settings.modelFingerprint = rows.string(row, 3) ?? ""
-            if RecommenderSettings.keys.contains(key) {
-                do {
-                    try settings.model.apply(key: key, json: text)
-                } catch {
-                    settings.problems.append("setting \(key) = \(text.prefix(100)) cannot be applied (\(error)); its default is used")
-                }
-                continue
-            }
-            let number = Double(text.trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
-            switch key {
-            case "recommend.stored_k": settings.storedK = number.map { Int($0) } ?? settings.storedK
-            case "model.rebuild_interval_seconds": settings.rebuildIntervalSeconds = number ?? settings.rebuildIntervalSeconds
-            case "model.rebuild_after_events": settings.rebuildAfterEvents = number.map { Int($0) } ?? settings.rebuildAfterEvents
-            case "model.min_rebuild_gap_seconds": settings.minRebuildGapSeconds = number ?? settings.minRebuildGapSeconds
-            case "daemon.poll_interval_seconds": settings.pollIntervalSeconds = number ?? settings.pollIntervalSeconds
-            case "queue.lease_seconds": settings.leaseSeconds = number ?? settings.leaseSeconds
-            case "queue.max_attempts": settings.maxAttempts = number.map { Int($0) } ?? settings.maxAttempts
-            case "embedding.enabled": settings.embeddingEnabled = text == "true"
-            default: break
+            fingerprint = rows.string(row, 2) ?? ""
+            // Keys only SQL reads (and keys of a newer catalogue) are not this binary's to check.
+            guard let definition = SettingsCatalogue.byKey[key], definition.reader != .database else { continue }
+            do {
+                try values.set(key, json: text)
+            } catch {
+                problems.append("setting \(key) = \(text.prefix(100)) cannot be applied (\(error)); its default is used")
             }
         }
+        var settings: DaemonSettings
+        do {
+            settings = try DaemonSettings(values: values)
+        } catch {
+            problems.append("the stored settings cannot be applied together (\(error)); the defaults are used")
+            settings = DaemonSettings()
+        }
+        settings.problems = problems
+        settings.modelFingerprint = fingerprint
         settings.phrases = try loadPhrases(connection)
         let scenarios = try connection.query("SELECT name, overrides::text FROM genre.scenarios ORDER BY name")
         for row in 0..<scenarios.rowCount {
-            guard let name = scenarios.string(row, 0), let text = scenarios.string(row, 1), let data = text.data(using: .utf8),
-                  let overrides = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
+            guard let name = scenarios.string(row, 0), let text = scenarios.string(row, 1),
+                  case .object(let overrides) = SettingValue.parse(text) else { continue }
             var model = settings.model
             for (key, value) in overrides.sorted(by: { $0.key < $1.key }) {
-                // Validated by the scenarios trigger; re-serialised because values may be objects.
+                // Validated by the scenarios trigger.
                 do {
-                    let json = String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed]), as: UTF8.self)
-                    try model.apply(key: key, json: json)
+                    try model.apply(key: key, value: value)
                 } catch {
                     settings.problems.append("scenario \(name) override \(key) cannot be applied (\(error)); the default scenario's value is used")
                 }

@@ -1,3 +1,5 @@
+import GenreSettings
+
 /// How much each strategy counts in the blend (setting blend.weights). A strategy left out counts 0.
 public struct BlendWeights: Sendable, Equatable {
     /// The collaborative model chosen by collaborative.model (ALS, BPR or EASE).
@@ -16,11 +18,8 @@ public struct BlendWeights: Sendable, Equatable {
         self.freshness = freshness
     }
 
-    public static let names = ["collaborative", "cooccurrence", "content", "popularity", "freshness"]
-
-    /// Chosen on a validation split of MovieLens-100k train (docs/SETTINGS.md): co-occurrence added nothing
-    /// on top of ALS there, a little content and popularity helped.
-    public static let defaults = BlendWeights(collaborative: 1, content: 0.2, popularity: 0.05)
+    /// The parts a blend may name (the names blend.weights allows).
+    public static let names: [String] = SettingsCatalogue.byKey["blend.weights"]?.allowed ?? []
 
     /// From a setting value: names among `names`, weights ≥ 0, at least one above 0.
     public init(_ weights: [String: Double], key: String = "blend.weights") throws {

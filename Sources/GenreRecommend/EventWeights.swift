@@ -4,9 +4,6 @@ public struct EventWeights: Sendable, Equatable {
 
     public init(_ byType: [String: Double]) { self.byType = byType }
 
-    public static let defaults = EventWeights(["view": 1, "click": 2, "like": 3, "purchase": 5, "dislike": -5,
-                                               "search": 0, "comment": 0])
-
     /// Strength of a group of events of one type: the explicit weights plus the type weight for each event
     /// that had none. Unknown types count zero.
     public func strength(eventType: String, defaultCount: Int, explicitWeight: Double) -> Double {

@@ -20,9 +20,10 @@ public struct SQLCatalog: Sendable {
     /// The newest migration version this binary knows.
     public var latestVersion: Int { migrations.last?.version ?? 0 }
 
-    /// Identifies the function files as a whole: SHA-256 of the lines `sha256sum` prints for them in name
-    /// order, so `(cd sql/functions && LC_ALL=C sha256sum *.sql) | sha256sum` gives the same. Recorded in
+    /// Identifies the function files as a whole (those in sql/functions plus the generated settings
+    /// catalogue): SHA-256 of the lines `sha256sum` would print for them in name order. Recorded in
     /// genre.function_bundle by every install; a daemon refuses to run against another bundle.
+    /// `genre print-sql` shows it in its last INSERT.
     public var functionBundleChecksum: String {
         SHA256.hex(of: Array(functions.map { "\($0.checksum)  \($0.name)\n" }.joined().utf8))
     }
@@ -59,7 +60,8 @@ public struct SQLCatalog: Sendable {
                 return SQLFile(name: name, text: text, version: version)
             }
         }
-        let catalog = SQLCatalog(migrations: try files("migrations"), functions: try files("functions"))
+        let functions = try files("functions").filter { $0.name != SettingsCatalogueSQL.fileName } + [SettingsCatalogueSQL.file]
+        let catalog = SQLCatalog(migrations: try files("migrations"), functions: functions)
         let versions = catalog.migrations.map(\.version)
         guard versions == Array(1...max(1, versions.count)) || versions.isEmpty else {
             throw SchemaError(code: .missingSQL, message: "migration versions must be 1, 2, 3 ... without gaps; found \(versions)")

@@ -1,5 +1,6 @@
 import Foundation
 import GenreRecommend
+import GenreSettings
 import GenreSupport
 
 /// Tuning GENRE's own settings: parameters are setting keys ("als.factors"), or one entry of a weights
@@ -58,47 +59,39 @@ public enum RecommenderTuning {
         }
     }
 
+    /// The weights settings whose entries a parameter may name ("blend.weights.content").
+    static let weightsKeys = ["blend.weights", "event.weights"]
+
     /// The settings a trial's parameters describe.
     public static func apply(_ point: [String: SearchSpace.Value], to base: RecommenderSettings) throws -> RecommenderSettings {
         var settings = base
+        // Entries of a weights setting are gathered and applied as one object: one at a time, a blend could
+        // pass through all zeros, which the setting refuses.
+        var objects: [String: [String: SettingValue]] = [:]
         for (name, value) in point.sorted(by: { $0.key < $1.key }) {
-            if name.hasPrefix("blend.weights.") {
-                var weights = settings.blend
-                let part = String(name.dropFirst("blend.weights.".count))
-                let x = Float(numeric(value))
-                switch part {
-                case "collaborative": weights.collaborative = x
-                case "cooccurrence": weights.cooccurrence = x
-                case "content": weights.content = x
-                case "popularity": weights.popularity = x
-                case "freshness": weights.freshness = x
-                default: throw SearchSpaceError("unknown blend part \"\(part)\" in \"\(name)\"")
-                }
-                settings.blend = weights
-            } else if name.hasPrefix("event.weights.") {
-                settings.eventWeights.byType[String(name.dropFirst("event.weights.".count))] = numeric(value)
+            if let key = weightsKeys.first(where: { name.hasPrefix($0 + ".") }) {
+                if objects[key] == nil, case .object(let current)? = base.values[key] { objects[key] = current }
+                objects[key, default: [:]][String(name.dropFirst(key.count + 1))] = .number(numeric(value))
             } else {
                 try settings.apply(key: name, json: value.json)
             }
         }
-        // A point whose weights are all 0 still recommends: by the collaborative part.
-        if settings.blend == BlendWeights() { settings.blend.collaborative = 1 }
+        for (key, var entries) in objects.sorted(by: { $0.key < $1.key }) {
+            // A point whose blend weights are all 0 still recommends: by the collaborative part.
+            if key == "blend.weights", !entries.values.contains(where: { ($0.number ?? 0) > 0 }) { entries["collaborative"] = .number(1) }
+            try settings.apply(key: key, value: .object(entries))
+        }
         return settings
     }
 
-    /// The settings as JSON objects keyed by setting, for the genre.settings rows a winner becomes:
-    /// weights entries folded into their setting's object.
+    /// The settings as JSON text keyed by setting, for the genre.settings rows a winner becomes: weights
+    /// entries folded into their setting's object.
     public static func settingValues(_ point: [String: SearchSpace.Value], base: RecommenderSettings) throws -> [String: String] {
         let settings = try apply(point, to: base)
         var out: [String: String] = [:]
         for (name, value) in point {
-            if name.hasPrefix("blend.weights.") {
-                let b = settings.blend
-                out["blend.weights"] = "{\"collaborative\": \(b.collaborative), \"cooccurrence\": \(b.cooccurrence), \"content\": \(b.content), "
-                    + "\"popularity\": \(b.popularity), \"freshness\": \(b.freshness)}"
-            } else if name.hasPrefix("event.weights.") {
-                out["event.weights"] = "{" + settings.eventWeights.byType.sorted { $0.key < $1.key }
-                    .map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}"
+            if let key = weightsKeys.first(where: { name.hasPrefix($0 + ".") }) {
+                out[key] = settings.values[key]?.json
             } else {
                 out[name] = value.json
             }
@@ -156,30 +149,21 @@ extension RecommenderTuning {
                 return values.contains(text) ? .choice(text) : nil
             }
         }
-        switch p.name {
-        case "blend.weights.collaborative": return real(Double(s.blend.collaborative))
-        case "blend.weights.cooccurrence": return real(Double(s.blend.cooccurrence))
-        case "blend.weights.content": return real(Double(s.blend.content))
-        case "blend.weights.popularity": return real(Double(s.blend.popularity))
-        case "blend.weights.freshness": return real(Double(s.blend.freshness))
-        case "collaborative.model":
-            if case .choice(let values) = p.kind, values.contains(s.collaborativeModel) { return .choice(s.collaborativeModel) }
+        // Read from the settings' values, so any setting (or weights entry) the space names can be read back.
+        let stored: SettingValue?
+        if let key = weightsKeys.first(where: { p.name.hasPrefix($0 + ".") }), case .object(let entries)? = s.values[key] {
+            let name = String(p.name.dropFirst(key.count + 1))
+            // A part a blend leaves out counts 0 (weights settings with allowed names say so).
+            stored = entries[name] ?? (SettingsCatalogue.byKey[key]?.allowed?.contains(name) == true ? .number(0) : nil)
+        } else {
+            stored = s.values[p.name]
+        }
+        switch stored {
+        case .number(let x)?: return real(x)
+        case .string(let name)?:
+            if case .choice(let values) = p.kind, values.contains(name) { return .choice(name) }
             return nil
-        case "als.factors": return real(Double(s.als.factors))
-        case "als.regularization": return real(Double(s.als.regularization))
-        case "als.alpha": return real(Double(s.als.alpha))
-        case "als.iterations": return real(Double(s.als.iterations))
-        case "bpr.factors": return real(Double(s.bpr.factors))
-        case "bpr.learning_rate": return real(Double(s.bpr.learningRate))
-        case "bpr.regularization": return real(Double(s.bpr.regularization))
-        case "bpr.iterations": return real(Double(s.bpr.iterations))
-        case "ease.regularization": return real(Double(s.ease.regularization))
-        case "collaborative.half_life_days": return real(s.collaborativeHalfLifeDays)
-        case "interest.half_life_days": return real(s.interestHalfLifeDays)
-        case "diversity.lambda": return real(Double(s.diversityLambda))
-        default:
-            if p.name.hasPrefix("event.weights."), let w = s.eventWeights.byType[String(p.name.dropFirst("event.weights.".count))] { return real(w) }
-            return nil
+        default: return nil
         }
     }
 }

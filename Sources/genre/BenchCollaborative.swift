@@ -38,11 +38,11 @@ struct BenchCollaborative: ParsableCommand {
         let factorModel: FactorModel
         switch model {
         case "als":
-            var c = ImplicitALS.Configuration()
+            var c = RecommenderSettings().als
             (c.factors, c.regularization, c.alpha, c.iterations) = (factors, regularization, alpha, iterations)
             factorModel = try ImplicitALS.train(matrix, configuration: c).model
         case "bpr":
-            var c = BPR.Configuration()
+            var c = RecommenderSettings().bpr
             (c.factors, c.regularization, c.learningRate, c.iterations) = (factors, regularization, learningRate, iterations)
             guard let sampling = BPR.NegativeSampling(rawValue: negatives) else { throw ValidationError("--negatives must be uniform or popularity") }
             c.negatives = sampling

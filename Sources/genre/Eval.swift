@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GenreEmbedding
 import GenreRecommend
+import GenreSettings
 import GenreSupport
 
 /// `genre eval`: offline evaluation on a dataset file, no database.

@@ -4,6 +4,7 @@ import Logging
 import GenreDaemon
 import GenrePostgres
 import GenreSchema
+import GenreSettings
 import GenreSupport
 
 @main
@@ -12,7 +13,7 @@ struct Genre: ParsableCommand {
         commandName: "genre",
         abstract: "Personalised, explainable recommendations beside PostgreSQL.",
         version: GenreVersion.current,
-        subcommands: [Install.self, PrintSQL.self, Run.self, Status.self, Recommend.self, Import.self, Model.self, Embed.self, Eval.self, Tune.self, Bench.self])
+        subcommands: [Install.self, PrintSQL.self, PrintSettings.self, Run.self, Status.self, Recommend.self, Import.self, Model.self, Embed.self, Eval.self, Tune.self, Bench.self])
 }
 
 /// `--database-url`, falling back to GENRE_DATABASE_URL.
@@ -117,5 +118,15 @@ struct Run: ParsableCommand {
                 daemon.run()
             }
         }
+    }
+}
+
+struct PrintSettings: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "print-settings",
+        abstract: "Print the settings reference table (docs/SETTINGS.md holds it) generated from the settings catalogue.")
+
+    func run() throws {
+        print(SettingsCatalogue.markdown, terminator: "")
     }
 }

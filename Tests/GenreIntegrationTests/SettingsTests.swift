@@ -1,5 +1,6 @@
 import Testing
 import GenreRecommend
+import GenreSettings
 @testable import GenreDaemon
 @testable import GenrePostgres
 
@@ -33,7 +34,7 @@ struct SettingsTests {
         ("SELECT genre.set('event.weights', '[1, 2]')", "\"event.weights\" must be a JSON object"),
         ("SELECT genre.set('event.weights', '{\"view\": \"lots\"}')", "\"event.weights.view\" must be a number"),
         ("SELECT genre.set('event.weights', '{\"view\": 1000}')", "between -100 and 100"),
-        ("SELECT genre.set('event.weights', '{\"Bad Name\": 1}')", "name \"Bad Name\" must be lower-case"),
+        ("SELECT genre.set('event.weights', '{\"Bad Name\": 1}')", "name \"Bad Name\" must match [a-z][a-z0-9_]{0,31}"),
         ("SELECT genre.set('popularity.half_life_days', NULL::text)", "cannot be NULL"),
         ("SELECT genre.set('popularity.half_life_days', repeat('9', 20000))", "at most 10000 are allowed"),
         ("INSERT INTO genre.settings (key, value) VALUES ('recommend.stored_k', '\"many\"')", "\"recommend.stored_k\" must be an integer"),
@@ -120,6 +121,58 @@ struct SettingsTests {
         loaded.modelFingerprint = ""
         loaded.phrases = DaemonSettings().phrases
         #expect(loaded == DaemonSettings())
+    }
+
+    @Test("the catalogue SQL validates against is SettingsCatalogue, and SQL and Swift accept and refuse the same stored values")
+    func sqlAndSwiftAgree() throws {
+        let c = try TestDatabase.create().connect()
+        let rows = try c.query("SELECT key, value_type, default_value::text, min_value, max_value, allowed::text, name_pattern, scenario, requires, description FROM genre.setting_definitions")
+        #expect(rows.rowCount == SettingsCatalogue.definitions.count)
+        for row in 0..<rows.rowCount {
+            let key = try #require(rows.string(row, 0))
+            let d = try #require(SettingsCatalogue.byKey[key], "\(key) is in the database but not in SettingsCatalogue")
+            #expect(rows.string(row, 1) == d.kind.rawValue && SettingValue.parse(rows.string(row, 2) ?? "") == d.defaultValue, "\(key)")
+            #expect(rows.string(row, 3).flatMap(Double.init) == d.range?.lowerBound && rows.string(row, 4).flatMap(Double.init) == d.range?.upperBound, "\(key)")
+            #expect(rows.string(row, 5).map(SettingValue.parse) == d.allowed.map { .array($0.map(SettingValue.string)) }, "\(key)")
+            #expect(rows.string(row, 6) == d.namePattern && rows.string(row, 7) == (d.scenario ? "t" : "f"), "\(key)")
+            #expect(rows.string(row, 8) == d.requires.rawValue && rows.string(row, 9) == d.description, "\(key)")
+        }
+        // Every value the daemon reads back went through SQL's check on the way in (the settings trigger); both
+        // sides must take the same values and canonicalise them alike. Templates are checked by SQL alone (the
+        // daemon never parses one), and event types' membership in event.weights too (it needs another key).
+        func probes(_ d: SettingDefinition) -> [String] {
+            switch d.kind {
+            case .number, .integer:
+                let (lo, hi) = (d.range?.lowerBound ?? -1e6, d.range?.upperBound ?? 1e6)
+                return ["\(lo)", "\(hi)", "\(lo - 1)", "\(hi + 1)", "\((lo + hi) / 2)", "2.5", "\"abc\"", "\"NaN\"", "\"Infinity\"",
+                        "\" 7 \"", "\"0x10\"", "\"inf\"", "\"1e2\"", "true", "[1]", "{}", "null"]
+            case .boolean:
+                return ["true", "false", "1", "0", "2", "\"yes\"", "\"OFF\"", "\"maybe\"", "null", "[]"]
+            case .enumeration:
+                return (d.allowed ?? []).map { "\"\($0)\"" } + ["\"nope\"", "5", "null"]
+            case .weights:
+                let name = d.allowed?.first ?? "view"
+                return [d.defaultValue.json, "{\"\(name)\": 1}", "{\"\(name)\": 0}", "{\"\(name)\": \"1.5\"}", "{\"\(name)\": true}",
+                        "{\"nope\": 1}", "{\"Bad Name\": 1}", "{\" \": 1}", "{\"\(name)\": 1000}", "{\"\(name)\": -1}", "{}", "[1]", "5"]
+            case .eventTypes:
+                return ["[\"click\"]", "[\"click\", \"click\", \"view\"]", "[]", "[5]", "\"click\"", "{}"]
+            case .text, .template:
+                return []
+            }
+        }
+        var compared = 0
+        for d in SettingsCatalogue.definitions {
+            for probe in probes(d) {
+                let sql = try? c.scalar("""
+                    SELECT genre._parse_setting($1, CASE WHEN jsonb_typeof(v) = 'string' THEN v #>> '{}' ELSE v::text END)::text
+                    FROM (SELECT $2::jsonb AS v) x
+                    """, [d.key, probe])
+                let swift = try? d.validate(SettingValue.parse(probe))
+                #expect(sql.map(SettingValue.parse) == swift, "\(d.key) = \(probe): SQL gives \(sql ?? "an error"), Swift \(swift?.json ?? "an error")")
+                compared += 1
+            }
+        }
+        #expect(compared > 300)
     }
 
     @Test("the daemon words events as genre.explain does: both read genre._event_verbs()")

@@ -6,29 +6,23 @@ import GenreSupport
 @Suite struct CollaborativeModelTests {
     static let world = Checkerboard()
 
-    static func smallALS() -> ImplicitALS.Configuration {
-        var c = ImplicitALS.Configuration()
-        c.factors = 8
-        c.iterations = 10
-        c.regularization = 0.1   // the defaults suit MovieLens; this world has 48 users
-        c.alpha = 2
-        return c
+    /// The defaults suit MovieLens; this world has 48 users.
+    static let smallSettings: [String: String] = [
+        "als.factors": "8", "als.iterations": "10", "als.regularization": "0.1", "als.alpha": "2",
+        "bpr.factors": "8", "bpr.iterations": "200", "bpr.learning_rate": "0.05", "bpr.regularization": "0.002",
+        "ease.regularization": "5",
+    ]
+
+    /// The catalogue's defaults with `smallSettings` applied.
+    static func small() -> RecommenderSettings {
+        var settings = RecommenderSettings()
+        for (key, value) in smallSettings { try! settings.apply(key: key, json: value) }
+        return settings
     }
 
-    static func smallBPR() -> BPR.Configuration {
-        var c = BPR.Configuration()
-        c.factors = 8
-        c.iterations = 200
-        c.learningRate = 0.05
-        c.regularization = 0.002
-        return c
-    }
-
-    static func smallEASE() -> EASE.Configuration {
-        var c = EASE.Configuration()
-        c.regularization = 5
-        return c
-    }
+    static func smallALS() -> ImplicitALS.Configuration { small().als }
+    static func smallBPR() -> BPR.Configuration { small().bpr }
+    static func smallEASE() -> EASE.Configuration { small().ease }
 
     // MARK: the shared contract
 
@@ -270,7 +264,7 @@ import GenreSupport
         let world = Checkerboard(blocks: 2, usersPerBlock: 6, itemsPerBlock: 5, chosenPerUser: 3)
         let matrix = world.matrix, n = matrix.itemCount
         let lambda = 2.0
-        let ease = try EASE.train(matrix, configuration: { var c = EASE.Configuration(); c.regularization = Float(lambda); return c }())
+        let ease = try EASE.train(matrix, configuration: { var c = Self.smallEASE(); c.regularization = Float(lambda); return c }())
         // P = (XᵀX + λI)⁻¹ column by column with the naive solver; B = I − P·diag(1/diag P).
         var g = [Double](repeating: 0, count: n * n)
         for u in 0..<matrix.userCount {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GenreSettings
 import GenreSupport
 @testable import GenreRecommend
 
@@ -105,10 +106,7 @@ import GenreSupport
             }
         }
         let split = Split.make(ratings, protocol: .leaveLastOut)
-        var settings = RecommenderSettings()
-        settings.als = CollaborativeModelTests.smallALS()
-        settings.bpr = CollaborativeModelTests.smallBPR()
-        settings.ease.regularization = 5
+        let settings = CollaborativeModelTests.small()
         let evaluator = Evaluator(itemCount: world.matrix.itemCount, settings: settings)
         let popularity = try evaluator.run(model: "popularity", split: split, k: 5).metrics.hitRate
         for model in ["cooccurrence", "als", "bpr", "ease", "hybrid"] {

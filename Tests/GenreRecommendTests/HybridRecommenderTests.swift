@@ -129,7 +129,7 @@ struct RuleTests {
         // Two blocks of items {0, 1} and {2, 3}; users like within a block. EASE learns the blocks.
         var entries: [InteractionMatrix.Entry] = []
         for user in 0..<6 { for item in (user % 2 == 0 ? [0, 1] : [2, 3]) { entries.append(.init(user: Int32(user), item: Int32(item), value: 1)) } }
-        var config = EASE.Configuration()
+        var config = RecommenderSettings().ease
         config.regularization = 1
         let ease = try EASE.train(InteractionMatrix(userCount: 6, itemCount: 5, entries: entries), configuration: config)
         let hybrid = HybridRecommender(base: HybridFixture.empty, vectors: HybridFixture.vectors,
@@ -146,7 +146,7 @@ struct RuleTests {
     @Test("a fold-in that fails is thrown, not a list quietly missing its collaborative part")
     func foldInFailureThrows() throws {
         // All-zero item factors and no regularisation: the fold-in's normal equations are singular.
-        var config = ImplicitALS.Configuration()
+        var config = RecommenderSettings().als
         config.factors = 2
         config.regularization = 0
         let als = ImplicitALS(configuration: config, itemFactors: [Float](repeating: 0, count: 5 * 2))

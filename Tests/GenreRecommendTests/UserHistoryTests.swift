@@ -19,7 +19,7 @@ import GenreRecommend
             // item 7: an unknown type counts zero.
             Group(item: 7, eventType: "share", defaultCount: 4, explicitWeight: 0, lastAt: 70),
         ]
-        let entries = UserHistory.entries(from: groups, weights: .defaults)
+        let entries = UserHistory.entries(from: groups, weights: RecommenderSettings().eventWeights)
         #expect(entries == [
             .init(item: 2, strength: -3, dominantEvent: "dislike", lastAt: 60),
             .init(item: 5, strength: 10.5, dominantEvent: "purchase", lastAt: 200),
@@ -37,7 +37,7 @@ import GenreRecommend
         ], weights: weights)
         #expect(entries == [.init(item: 1, strength: 7.5, dominantEvent: "rate", lastAt: 2)])
         #expect(weights.strength(eventType: "purchase", defaultCount: 3, explicitWeight: 0) == 0)
-        #expect(EventWeights.defaults.strength(eventType: "purchase", defaultCount: 2, explicitWeight: 1) == 11)
+        #expect(RecommenderSettings().eventWeights.strength(eventType: "purchase", defaultCount: 2, explicitWeight: 1) == 11)
     }
 
     @Test func anchorsAreMostRecentFirstAndLimited() {

@@ -7,18 +7,23 @@ import GenreSupport
 /// negatives. Single-threaded on purpose: the samples are applied in one seeded order, so a seed gives
 /// the same model every time (lock-free parallel SGD would not).
 public struct BPR: CollaborativeModel {
+    /// Defaults are the catalogue's (`RecommenderSettings().bpr`), not this type's.
     public struct Configuration: Sendable, Equatable {
-        public var factors = 64
-        public var learningRate: Float = 0.01
-        public var regularization: Float = 0.01
+        public var factors: Int
+        public var learningRate: Float
+        public var regularization: Float
         /// Epochs; each draws as many triples as there are positive interactions.
-        public var iterations = 200
-        public var seed: UInt64 = 42
+        public var iterations: Int
+        public var seed: UInt64
         /// How the item a user did not choose is drawn: uniformly over the catalogue, or in proportion to
         /// popularity (a random interaction's item, as `implicit` does), which pushes the model past
         /// popularity on long-tailed data.
-        public var negatives = NegativeSampling.uniform
-        public init() {}
+        public var negatives: NegativeSampling
+
+        public init(factors: Int, learningRate: Float, regularization: Float, iterations: Int, seed: UInt64, negatives: NegativeSampling) {
+            (self.factors, self.learningRate, self.regularization, self.iterations, self.seed, self.negatives) =
+                (factors, learningRate, regularization, iterations, seed, negatives)
+        }
     }
 
     public enum NegativeSampling: String, Sendable, Equatable, CaseIterable {

@@ -8,10 +8,14 @@ import GenreLinearAlgebra
 /// B is dense, items × items: memory grows with the square of the catalogue (4 bytes · n², so 15,000 items
 /// take 900 MB). Above `maxItems` training throws `catalogueTooLarge` and the caller falls back to ALS.
 public struct EASE: CollaborativeModel {
+    /// Defaults are the catalogue's (`RecommenderSettings().ease`), not this type's.
     public struct Configuration: Sendable, Equatable {
-        public var regularization: Float = 800
-        public var maxItems = 15_000
-        public init() {}
+        public var regularization: Float
+        public var maxItems: Int
+
+        public init(regularization: Float, maxItems: Int) {
+            (self.regularization, self.maxItems) = (regularization, maxItems)
+        }
     }
 
     public let name = "ease"

@@ -10,16 +10,21 @@ import GenreSupport
 /// Σ c·(p − xᵤ·yᵢ)² + λ(Σ‖xᵤ‖² + Σ‖yᵢ‖²). Rows are solved independently in parallel, so a seed gives the
 /// same model on any number of threads.
 public struct ImplicitALS: CollaborativeModel {
+    /// Defaults are the catalogue's (`RecommenderSettings().als`), not this type's.
     public struct Configuration: Sendable, Equatable {
-        public var factors = 64
-        public var regularization: Float = 50
+        public var factors: Int
+        public var regularization: Float
         /// Confidence per unit of strength.
-        public var alpha: Float = 5
-        public var iterations = 15
+        public var alpha: Float
+        public var iterations: Int
         /// Conjugate-gradient steps per row and half-iteration (3 is `implicit`'s default).
-        public var cgSteps = 3
-        public var seed: UInt64 = 42
-        public init() {}
+        public var cgSteps: Int
+        public var seed: UInt64
+
+        public init(factors: Int, regularization: Float, alpha: Float, iterations: Int, cgSteps: Int, seed: UInt64) {
+            (self.factors, self.regularization, self.alpha, self.iterations, self.cgSteps, self.seed) =
+                (factors, regularization, alpha, iterations, cgSteps, seed)
+        }
     }
 
     public let name = "als"

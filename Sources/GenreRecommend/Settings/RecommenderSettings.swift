@@ -1,171 +1,100 @@
 import Foundation
+import GenreSettings
 
-/// The settings that shape models and lists, by the same keys as genre.setting_definitions, so the daemon
-/// (reading genre.current_settings) and `genre eval --set key=value` configure models identically.
+/// The settings that shape models and lists, by the keys of SettingsCatalogue (reader `.model`), so the
+/// daemon (reading genre.current_settings) and `genre eval --set key=value` configure models identically.
 ///
-/// Ranges are enforced by the SQL catalogue on write and by each model's own validation; this type checks
-/// key names and value types.
+/// The values live in `values`, validated against their definitions; the typed properties are read from
+/// them in one place, `init(values:)`, and change only through `apply`, so the two cannot disagree.
 public struct RecommenderSettings: Sendable, Equatable {
-    public var eventWeights = EventWeights.defaults
-    public var popularityHalfLifeDays = 30.0
-    public var neighborsPerItem = 50
-    public var shrinkage = 2.0
-    public var historyItems = 200
-    public var excludeSeen = true
+    public private(set) var values: SettingValues
+    public private(set) var eventWeights: EventWeights
+    public private(set) var popularityHalfLifeDays: Double
+    public private(set) var neighborsPerItem: Int
+    public private(set) var shrinkage: Double
+    public private(set) var historyItems: Int
+    public private(set) var excludeSeen: Bool
     /// Seconds after which a seen item may come back (recommend.reshow_after_days; nil = never).
-    public var reshowAfterSeconds: Double?
-    public var categoryBoosts: [String: Float] = [:]
-    public var similarContentWeight: Float = 0.5
-    public var blend = BlendWeights.defaults
-    public var interestTextWeight = 3.0
-    public var interestHalfLifeDays = 90.0
-    public var diversityLambda: Float = 0.9
+    public private(set) var reshowAfterSeconds: Double?
+    public private(set) var categoryBoosts: [String: Float]
+    public private(set) var similarContentWeight: Float
+    public private(set) var blend: BlendWeights
+    public private(set) var interestTextWeight: Double
+    public private(set) var interestHalfLifeDays: Double
+    public private(set) var diversityLambda: Float
     /// The freshness part halves every this many days of an item's age (recommend.freshness_half_life_days).
-    public var freshnessHalfLifeDays = 14.0
+    public private(set) var freshnessHalfLifeDays: Double
     /// "als", "bpr", "ease", "ensemble" or "none".
-    public var collaborativeModel = "als"
+    public private(set) var collaborativeModel: String
     /// Members of the "ensemble" model and their weights (collaborative.ensemble).
-    public var ensemble: [String: Float] = ["als": 1, "ease": 0.5, "bpr": 0.3]
+    public private(set) var ensemble: [String: Float]
     /// Confidence of an interaction halves every this many days before the newest event (0 = no decay).
-    public var collaborativeHalfLifeDays = 0.0
-    public var als = ImplicitALS.Configuration()
-    public var bpr = BPR.Configuration()
-    public var ease = EASE.Configuration()
+    public private(set) var collaborativeHalfLifeDays: Double
+    public private(set) var als: ImplicitALS.Configuration
+    public private(set) var bpr: BPR.Configuration
+    public private(set) var ease: EASE.Configuration
 
-    public init() {}
+    /// The catalogue's defaults. (A test checks every default is valid, so this cannot trap.)
+    public init() {
+        do { try self.init(values: SettingsCatalogue.defaults) } catch { preconditionFailure("SettingsCatalogue defaults are invalid: \(error)") }
+    }
 
-    public static let collaborativeModels = ["als", "bpr", "ease", "ensemble", "none"]
-    /// The models an ensemble may hold.
-    public static let ensembleMembers = ["als", "bpr", "ease"]
+    /// Every model setting read from validated values: the one place a key meets its property.
+    public init(values v: SettingValues) throws {
+        values = v
+        eventWeights = EventWeights(v.weights("event.weights"))
+        popularityHalfLifeDays = v.number("popularity.half_life_days")
+        neighborsPerItem = v.integer("cooccurrence.neighbors")
+        shrinkage = v.number("cooccurrence.shrinkage")
+        historyItems = v.integer("recommend.history_items")
+        excludeSeen = v.boolean("recommend.exclude_seen")
+        let reshowDays = v.number("recommend.reshow_after_days")
+        reshowAfterSeconds = reshowDays > 0 ? reshowDays * 86_400 : nil
+        categoryBoosts = v.weights("recommend.category_boosts").mapValues(Float.init)
+        similarContentWeight = Float(v.number("similar.content_weight"))
+        blend = try BlendWeights(v.weights("blend.weights"))
+        interestTextWeight = v.number("interest.text_weight")
+        interestHalfLifeDays = v.number("interest.half_life_days")
+        diversityLambda = Float(v.number("diversity.lambda"))
+        freshnessHalfLifeDays = v.number("recommend.freshness_half_life_days")
+        collaborativeModel = v.string("collaborative.model")
+        ensemble = v.weights("collaborative.ensemble").mapValues(Float.init)
+        collaborativeHalfLifeDays = v.number("collaborative.half_life_days")
+        let seed = UInt64(clamping: v.integer("model.seed"))
+        guard let negatives = BPR.NegativeSampling(rawValue: v.string("bpr.negatives")) else {
+            throw SettingError.invalidValue(key: "bpr.negatives", expected: "a sampling BPR knows", got: v.string("bpr.negatives"))
+        }
+        als = ImplicitALS.Configuration(factors: v.integer("als.factors"), regularization: Float(v.number("als.regularization")),
+                                        alpha: Float(v.number("als.alpha")), iterations: v.integer("als.iterations"),
+                                        cgSteps: v.integer("als.cg_steps"), seed: seed)
+        bpr = BPR.Configuration(factors: v.integer("bpr.factors"), learningRate: Float(v.number("bpr.learning_rate")),
+                                regularization: Float(v.number("bpr.regularization")), iterations: v.integer("bpr.iterations"),
+                                seed: seed, negatives: negatives)
+        ease = EASE.Configuration(regularization: Float(v.number("ease.regularization")), maxItems: v.integer("ease.max_items"))
+    }
 
-    /// Every key this type understands (each is also in the SQL catalogue; a test checks).
-    public static let keys: [String] = [
-        "event.weights", "popularity.half_life_days", "cooccurrence.neighbors", "cooccurrence.shrinkage",
-        "recommend.history_items", "recommend.exclude_seen", "recommend.reshow_after_days", "recommend.category_boosts",
-        "similar.content_weight", "blend.weights", "interest.text_weight", "interest.half_life_days", "diversity.lambda",
-        "collaborative.model", "collaborative.ensemble", "collaborative.half_life_days", "model.seed", "recommend.freshness_half_life_days",
-        "als.factors", "als.regularization", "als.alpha", "als.iterations", "als.cg_steps",
-        "bpr.factors", "bpr.learning_rate", "bpr.regularization", "bpr.iterations", "bpr.negatives",
-        "ease.regularization", "ease.max_items",
-    ]
+    /// The keys these settings read (SettingsCatalogue's reader `.model`).
+    public static let keys: [String] = SettingsCatalogue.definitions.filter { $0.reader == .model }.map(\.key)
 
-    /// Applies one setting given as JSON text ('0.5', '"als"', 'true', '{"view": 1}'). A bare word that is
-    /// not JSON counts as a string, so `--set collaborative.model=bpr` works from a shell.
+    /// The models an ensemble may hold (the names collaborative.ensemble allows).
+    public static let ensembleMembers: [String] = SettingsCatalogue.byKey["collaborative.ensemble"]?.allowed ?? []
+
+    /// Applies one setting given as JSON text ('0.5', '"als"', 'true', '{"view": 1}'); a bare word that is
+    /// not JSON counts as a string, so `--set collaborative.model=bpr` works from a shell. Refuses keys that
+    /// are not model settings and values their definition refuses.
     public mutating func apply(key: String, json text: String) throws {
-        let value = Self.decode(text)
-        func number() throws -> Double {
-            if let n = value as? Double, n.isFinite { return n }
-            throw SettingError.invalidValue(key: key, expected: "a finite number", got: text)
-        }
-        func integer() throws -> Int {
-            let n = try number()
-            guard n == n.rounded(), abs(n) < 1e15 else { throw SettingError.invalidValue(key: key, expected: "an integer", got: text) }
-            return Int(n)
-        }
-        func boolean() throws -> Bool {
-            if let b = value as? Bool { return b }
-            throw SettingError.invalidValue(key: key, expected: "true or false", got: text)
-        }
-        func weights() throws -> [String: Double] {
-            guard let object = value as? [String: Any] else {
-                throw SettingError.invalidValue(key: key, expected: "a JSON object of name: number", got: text)
-            }
-            return try object.mapValues { entry in
-                guard let n = entry as? Double, n.isFinite else {
-                    throw SettingError.invalidValue(key: key, expected: "numbers as values", got: text)
-                }
-                return n
-            }
-        }
-        switch key {
-        case "event.weights": eventWeights = EventWeights(try weights())
-        case "popularity.half_life_days": popularityHalfLifeDays = try number()
-        case "cooccurrence.neighbors": neighborsPerItem = try integer()
-        case "cooccurrence.shrinkage": shrinkage = try number()
-        case "recommend.history_items": historyItems = try integer()
-        case "recommend.exclude_seen": excludeSeen = try boolean()
-        case "recommend.reshow_after_days":
-            let days = try number()
-            reshowAfterSeconds = days > 0 ? days * 86_400 : nil
-        case "recommend.category_boosts": categoryBoosts = try weights().mapValues(Float.init)
-        case "similar.content_weight": similarContentWeight = Float(try number())
-        case "blend.weights": blend = try BlendWeights(try weights(), key: key)
-        case "interest.text_weight": interestTextWeight = try number()
-        case "interest.half_life_days": interestHalfLifeDays = try number()
-        case "diversity.lambda": diversityLambda = Float(try number())
-        case "collaborative.model":
-            guard let name = value as? String, Self.collaborativeModels.contains(name) else {
-                throw SettingError.invalidValue(key: key, expected: Self.collaborativeModels.joined(separator: ", "), got: text)
-            }
-            collaborativeModel = name
-        case "collaborative.ensemble":
-            let members = try weights()
-            if let unknown = members.keys.sorted().first(where: { !Self.ensembleMembers.contains($0) }) {
-                throw SettingError.invalidValue(key: key, expected: "members among \(Self.ensembleMembers.joined(separator: ", ")) (not \"\(unknown)\")", got: text)
-            }
-            guard members.values.allSatisfy({ $0 >= 0 }), members.values.contains(where: { $0 > 0 }) else {
-                throw SettingError.invalidValue(key: key, expected: "weights ≥ 0 with at least one > 0", got: text)
-            }
-            ensemble = members.mapValues(Float.init)
-        case "collaborative.half_life_days": collaborativeHalfLifeDays = try number()
-        case "recommend.freshness_half_life_days": freshnessHalfLifeDays = try number()
-        case "model.seed":
-            let seed = UInt64(clamping: try integer())
-            als.seed = seed
-            bpr.seed = seed
-        case "als.factors": als.factors = try integer()
-        case "als.regularization": als.regularization = Float(try number())
-        case "als.alpha": als.alpha = Float(try number())
-        case "als.iterations": als.iterations = try integer()
-        case "als.cg_steps": als.cgSteps = try integer()
-        case "bpr.factors": bpr.factors = try integer()
-        case "bpr.learning_rate": bpr.learningRate = Float(try number())
-        case "bpr.regularization": bpr.regularization = Float(try number())
-        case "bpr.iterations": bpr.iterations = try integer()
-        case "bpr.negatives":
-            guard let name = value as? String, let sampling = BPR.NegativeSampling(rawValue: name) else {
-                throw SettingError.invalidValue(key: key, expected: "uniform or popularity", got: text)
-            }
-            bpr.negatives = sampling
-        case "ease.regularization": ease.regularization = Float(try number())
-        case "ease.max_items": ease.maxItems = try integer()
-        default: throw SettingError.unknownKey(key)
-        }
+        guard Self.keys.contains(key) else { throw SettingError.unknownKey(key) }
+        var changed = values
+        try changed.set(key, json: text)
+        self = try RecommenderSettings(values: changed)
     }
 
-    /// true/false → Bool, a number (bare or quoted) → Double, a JSON object → [String: Any], a JSON string →
-    /// its contents, anything else → the text itself. Scalars are parsed by hand: Foundation's JSON numbers
-    /// bridge to Bool on Linux, so 1 would read as true.
-    static func decode(_ text: String) -> Any {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if trimmed == "true" || trimmed == "false" { return trimmed == "true" }
-        if let number = Double(trimmed) { return number }
-        if trimmed.hasPrefix("{"), let data = trimmed.data(using: .utf8),
-           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-            return object.mapValues { entry -> Any in
-                if let string = entry as? String { return string }
-                return Double("\(entry)") ?? entry
-            }
-        }
-        if trimmed.hasPrefix("\""), let data = trimmed.data(using: .utf8),
-           let string = try? JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed) as? String {
-            return decode(string)
-        }
-        return text
-    }
-}
-
-public enum SettingError: Error, Equatable, CustomStringConvertible {
-    case unknownKey(String)
-    case invalidValue(key: String, expected: String, got: String)
-
-    public var description: String {
-        switch self {
-        case .unknownKey(let key):
-            return "unknown setting \"\(key)\" (see docs/SETTINGS.md for the keys)"
-        case .invalidValue(let key, let expected, let got):
-            return "setting \"\(key)\" must be \(expected), got \(got.prefix(100))"
-        }
+    /// Applies one setting given as a value.
+    public mutating func apply(key: String, value: SettingValue) throws {
+        guard Self.keys.contains(key) else { throw SettingError.unknownKey(key) }
+        var changed = values
+        try changed.set(key, value)
+        self = try RecommenderSettings(values: changed)
     }
 }
 

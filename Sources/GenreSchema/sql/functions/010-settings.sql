@@ -1,4 +1,5 @@
--- Settings: validation on every write against the catalogue (005-settings-catalogue.sql), and the
+-- Settings: validation on every write against the catalogue (genre.setting_definitions, written from
+-- SettingsCatalogue.swift by every install), and the
 -- genre.set / genre.get / genre.reset functions. A change notifies the daemon on channel genre_settings
 -- with the key as payload.
 
@@ -145,10 +146,10 @@ BEGIN
         USING ERRCODE = 'invalid_parameter_value';
     END IF;
     FOR v_entry IN SELECT key, value FROM jsonb_each(v_json) LOOP
-      -- Event types become identifiers in events rows, so they are kept simple; other names (categories)
-      -- are whatever the application uses.
-      IF p_key = 'event.weights' AND v_entry.key !~ '^[a-z][a-z0-9_]{0,31}$' THEN
-        RAISE EXCEPTION 'genre setting "%": name "%" must be lower-case letters, digits or _ (at most 32)', p_key, left(v_entry.key, 100)
+      -- A name pattern keeps event types simple (they become identifiers in events rows); other names
+      -- (categories) are whatever the application uses.
+      IF d.name_pattern IS NOT NULL AND v_entry.key !~ ('^(' || d.name_pattern || ')$') THEN
+        RAISE EXCEPTION 'genre setting "%": name "%" must match %', p_key, left(v_entry.key, 100), d.name_pattern
           USING ERRCODE = 'invalid_parameter_value';
       ELSIF btrim(v_entry.key) = '' OR length(v_entry.key) > 256 THEN
         RAISE EXCEPTION 'genre setting "%": names must be 1 to 256 characters', p_key USING ERRCODE = 'invalid_parameter_value';

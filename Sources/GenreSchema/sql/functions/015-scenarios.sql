@@ -2,10 +2,8 @@
 -- one build serves every placement. Every override is validated like genre.set validates the setting.
 
 CREATE OR REPLACE FUNCTION genre._scenario_keys()
-RETURNS text[] LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT ARRAY['blend.weights', 'diversity.lambda', 'recommend.category_boosts', 'recommend.exclude_seen',
-               'recommend.reshow_after_days', 'recommend.freshness_half_life_days', 'recommend.history_items',
-               'interest.text_weight', 'interest.half_life_days']
+RETURNS text[] LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT coalesce(array_agg(key ORDER BY key), '{}') FROM genre.setting_definitions WHERE scenario
 $$;
 COMMENT ON FUNCTION genre._scenario_keys() IS
   'Internal: the settings a scenario may override (those that shape a list from the built models; model training settings are shared).';
