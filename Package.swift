@@ -46,10 +46,13 @@ let package = Package(
         .target(name: "GenreRecommend", dependencies: ["GenreSupport", "GenreSettings", "GenreLinearAlgebra"], swiftSettings: numericCode),
         // Parameter search (random, Bayesian optimisation with a Gaussian process): plain Swift, no database.
         .target(name: "GenreTuning", dependencies: ["GenreSupport", "GenreSettings", "GenreRecommend"], swiftSettings: numericCode),
+        // Generative language models over HTTP (OpenAI-compatible and Ollama providers): requests, retries, rate
+        // limits, circuit breaking, structured output checked against a JSON schema. No database.
+        .target(name: "GenreLLM", dependencies: ["GenreSupport"]),
         // Long-lived services that move rows between PostgreSQL and the models.
         .target(name: "GenreDaemon", dependencies: [
             "GenrePostgres", "GenreSchema", "GenreRecommend", "GenreSettings", "GenreSupport", "GenreEmbedding", "GenreLinearAlgebra",
-            "GenreTuning", .product(name: "Logging", package: "swift-log"),
+            "GenreTuning", "GenreLLM", .product(name: "Logging", package: "swift-log"),
         ]),
         // Loading public datasets into genre.items and genre.events (the `genre import` command).
         .target(name: "GenreImporters", dependencies: ["GenrePostgres", "GenreSupport"]),
@@ -67,13 +70,14 @@ let package = Package(
         .testTarget(name: "GenrePostgresTests", dependencies: ["GenrePostgres"]),
         .testTarget(name: "GenreRecommendTests", dependencies: ["GenreRecommend", "GenreSupport", "GenreSettings"]),
         .testTarget(name: "GenreSettingsTests", dependencies: ["GenreSettings"]),
+        .testTarget(name: "GenreLLMTests", dependencies: ["GenreLLM", "GenreSupport"]),
         .testTarget(name: "GenreSupportTests", dependencies: ["GenreSupport"]),
         .testTarget(name: "GenreTuningTests", dependencies: ["GenreTuning", "GenreSupport", "GenreSettings"]),
         .testTarget(name: "GenreLinearAlgebraTests", dependencies: ["GenreLinearAlgebra", "GenreSupport"]),
         .testTarget(name: "GenreEmbeddingTests", dependencies: ["GenreEmbedding", "GenreSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "GenreIntegrationTests", dependencies: [
-            "GenrePostgres", "GenreSchema", "GenreDaemon", "GenreRecommend", "GenreEmbedding", "GenreSettings",
-            .product(name: "Logging", package: "swift-log"),
+            "GenrePostgres", "GenreSchema", "GenreDaemon", "GenreRecommend", "GenreEmbedding", "GenreSettings", "GenreLLM",
+            "GenreSupport", .product(name: "Logging", package: "swift-log"),
         ]),
     ],
     swiftLanguageModes: [.v6]

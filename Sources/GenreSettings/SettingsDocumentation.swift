@@ -21,7 +21,7 @@ extension SettingsCatalogue {
 extension SettingDefinition {
     var documentedDefault: String {
         switch defaultValue {
-        case .number, .bool: return defaultValue.json
+        case .null, .number, .bool: return defaultValue.json
         case .string(let s): return "`\(s)`"
         case .array, .object: return "`\(defaultValue.json)`"
         }
