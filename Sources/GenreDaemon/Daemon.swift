@@ -6,7 +6,8 @@ import GenreSchema
 
 /// `genre run`: checks the schema, then runs its services, each on its own thread with its own connection
 /// (libpq calls block), until SIGTERM or SIGINT: real-time lanes, the event folder, the snapshot follower,
-/// the embedding worker, experiments, the heartbeat and, on a daemon that trains, the trainer and tuning.
+/// the embedding worker, generation (language-model providers), experiments, the heartbeat and, on a
+/// daemon that trains, the trainer and tuning.
 public final class Daemon: Sendable {
     public let context: DaemonContext
     /// Real-time lanes (threads claiming and refreshing users).
@@ -54,8 +55,9 @@ public final class Daemon: Sendable {
         }
         let embedding = EmbeddingWorker(context: context), heartbeat = HeartbeatService(context: context)
         spawn("genre-embedding", group) { embedding.run() }
-        let experiments = ExperimentService(context: context)
+        let experiments = ExperimentService(context: context), generation = GenerationService(context: context)
         spawn("genre-experiments", group) { experiments.run() }
+        spawn("genre-generation", group) { generation.run() }
         spawn("genre-heartbeat", group) { heartbeat.run() }
         context.logger.info("daemon running", metadata: ["genre.trains": "\(context.trains)"])
         group.wait()

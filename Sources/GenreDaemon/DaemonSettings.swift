@@ -16,6 +16,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public private(set) var leaseSeconds: Double
     public private(set) var maxAttempts: Int
     public private(set) var embeddingEnabled: Bool
+    /// Generative tasks and provider defaults.
+    public private(set) var llm: LanguageModelSettings
     /// A named scenario: the model settings with its overrides applied.
     public struct Scenario: Sendable, Equatable {
         public var name: String
@@ -47,6 +49,7 @@ public struct DaemonSettings: Sendable, Equatable {
         leaseSeconds = v.number("queue.lease_seconds")
         maxAttempts = v.integer("queue.max_attempts")
         embeddingEnabled = v.boolean("embedding.enabled")
+        llm = LanguageModelSettings(values: v)
     }
 
     /// Builds a user's history with the exclusion rules of these settings.

@@ -20,31 +20,46 @@ public struct Provider: Sendable, Equatable {
     public var apiKeyEnv: String?
     public var options: Options
 
-    public init(name: String, kind: Kind, baseURL: URL, model: String, apiKeyEnv: String? = nil, options: Options = Options()) {
+    public init(name: String, kind: Kind, baseURL: URL, model: String, apiKeyEnv: String?, options: Options) {
         (self.name, self.kind, self.baseURL, self.model, self.apiKeyEnv, self.options) = (name, kind, baseURL, model, apiKeyEnv, options)
     }
 
-    /// Per-provider limits. Defaults suit a hosted API; a local server may take more concurrency.
+    /// Per-provider limits: the provider.* settings, overridden by the provider row's own options.
     public struct Options: Sendable, Equatable {
         /// Seconds one request may take (connect, send, generate, receive).
-        public var timeoutSeconds = 60.0
+        public var timeoutSeconds: Double
         /// Requests in flight at once.
-        public var concurrency = 2
+        public var concurrency: Int
         /// 0 = no limit.
-        public var requestsPerMinute = 0
+        public var requestsPerMinute: Int
         /// Tokens (prompt + completion) per minute; 0 = no limit.
-        public var tokensPerMinute = 0
+        public var tokensPerMinute: Int
         /// Retries of one request after a 429, a 5xx, a timeout or a lost connection.
-        public var retries = 3
+        public var retries: Int
         /// Answers longer than this are refused (a runaway or hostile endpoint cannot fill memory).
-        public var maxResponseBytes = 1 << 20
+        public var maxResponseBytes: Int
         /// Consecutive failed requests after which the provider is paused, and for how long.
-        public var pauseAfterFailures = 5
-        public var pauseSeconds = 60.0
-        /// How the JSON schema of a structured answer is sent to an `openai` provider: "json_schema"
-        /// (OpenAI's response_format), "json_object" (llama.cpp's server: response_format with a schema),
-        /// or "none" (the schema is only described in the prompt).
-        public var structuredOutput = "json_schema"
-        public init() {}
+        public var pauseAfterFailures: Int
+        public var pauseSeconds: Double
+        /// How an `openai` provider is given a JSON schema.
+        public var structuredOutput: StructuredOutput
+
+        public init(timeoutSeconds: Double, concurrency: Int, requestsPerMinute: Int, tokensPerMinute: Int, retries: Int,
+                    maxResponseBytes: Int, pauseAfterFailures: Int, pauseSeconds: Double, structuredOutput: StructuredOutput) {
+            (self.timeoutSeconds, self.concurrency, self.requestsPerMinute, self.tokensPerMinute, self.retries) =
+                (timeoutSeconds, concurrency, requestsPerMinute, tokensPerMinute, retries)
+            (self.maxResponseBytes, self.pauseAfterFailures, self.pauseSeconds, self.structuredOutput) =
+                (maxResponseBytes, pauseAfterFailures, pauseSeconds, structuredOutput)
+        }
+    }
+
+    /// How the JSON schema of a structured answer is sent to an `openai` provider.
+    public enum StructuredOutput: String, Sendable {
+        /// OpenAI's response_format {"type": "json_schema", "json_schema": {...}} (also vLLM, llama.cpp's llama-server).
+        case jsonSchema = "json_schema"
+        /// llama-cpp-python's server: response_format {"type": "json_object", "schema": {...}}, compiled to a grammar.
+        case jsonObject = "json_object"
+        /// Only described in the prompt.
+        case none
     }
 }

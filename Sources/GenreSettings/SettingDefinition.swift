@@ -1,4 +1,5 @@
 import Foundation
+import GenreSupport
 
 /// One setting GENRE understands: its key, type, default, what values it takes, what a change requires and
 /// what it means. SettingsCatalogue lists them all; the database's genre.setting_definitions, the Swift
@@ -11,6 +12,10 @@ public struct SettingDefinition: Sendable {
         case weights
         /// A JSON array of event types (names in event.weights).
         case eventTypes = "event_types"
+        /// The name of a row in genre.providers ("" = none); SQL checks it exists.
+        case provider
+        /// A JSON schema of an object, for a language model's answer (GenreLLM.JSONSchema checks it fully).
+        case jsonSchema = "json_schema"
     }
 
     /// What a daemon must redo when the value changes (shown to users; the model fingerprint covers
@@ -90,6 +95,18 @@ public struct SettingDefinition: Sendable {
             throw fail("true or false")
         case .text, .template:
             return .string(value.string ?? value.json)
+        case .provider:
+            let name = (value.string ?? value.json).trimmingCharacters(in: .whitespaces)
+            guard name.isEmpty || name.range(of: "^[a-z][a-z0-9_-]{0,62}$", options: .regularExpression) != nil else {
+                throw fail("the name of a provider, or \"\" for none")
+            }
+            return .string(name)
+        case .jsonSchema:
+            let schema = value.string.flatMap(JSONValue.strict) ?? value
+            guard schema["type"]?.string == "object", schema["properties"]?.object != nil else {
+                throw fail("a JSON schema of an object: {\"type\": \"object\", \"properties\": {...}}")
+            }
+            return schema
         case .enumeration:
             guard let s = value.string, allowed?.contains(s) == true else { throw fail("one of \((allowed ?? []).joined(separator: ", "))") }
             return value

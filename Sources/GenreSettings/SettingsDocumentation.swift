@@ -22,7 +22,7 @@ extension SettingDefinition {
     var documentedDefault: String {
         switch defaultValue {
         case .null, .number, .bool: return defaultValue.json
-        case .string(let s): return "`\(s)`"
+        case .string(let s): return s.isEmpty ? "`\"\"`" : "`\(s.replacingOccurrences(of: "\n", with: "\\n"))`"
         case .array, .object: return "`\(defaultValue.json)`"
         }
     }
@@ -41,6 +41,8 @@ extension SettingDefinition {
             if allowed != nil { text += "; names among \(names), at least one above 0; a name left out counts 0" }
             return text
         case .eventTypes: return "a non-empty JSON array of names in `event.weights`"
+        case .provider: return "a name in `genre.providers`, or `\"\"` for none"
+        case .jsonSchema: return "a JSON schema of an object"
         }
     }
 }

@@ -175,6 +175,25 @@ BEGIN
     RETURN v_out;
   WHEN 'event_types' THEN
     RETURN genre._parse_event_types(p_key, p_text);
+  WHEN 'provider' THEN
+    -- '' = none; otherwise a provider that exists (a typo would silently switch a task off).
+    IF btrim(p_text) <> '' AND NOT EXISTS (SELECT 1 FROM genre.providers p WHERE p.name = btrim(p_text)) THEN
+      RAISE EXCEPTION 'genre setting "%": no provider named "%"', p_key, left(p_text, 100) USING ERRCODE = 'invalid_parameter_value',
+        HINT = coalesce('Providers: ' || (SELECT string_agg(p.name, ', ' ORDER BY p.name) FROM genre.providers p), 'Create one with genre.create_provider.');
+    END IF;
+    RETURN to_jsonb(btrim(p_text));
+  WHEN 'json_schema' THEN
+    BEGIN
+      v_json := p_text::jsonb;
+    EXCEPTION WHEN invalid_text_representation THEN
+      v_json := NULL;
+    END;
+    IF v_json IS NULL OR jsonb_typeof(v_json) <> 'object' OR v_json ->> 'type' IS DISTINCT FROM 'object'
+       OR jsonb_typeof(v_json -> 'properties') IS DISTINCT FROM 'object' THEN
+      RAISE EXCEPTION 'genre setting "%" must be a JSON schema of an object: {"type": "object", "properties": {...}, "required": [...]}, got %', p_key, left(p_text, 100)
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN v_json;
   END CASE;
 END $$;
 COMMENT ON FUNCTION genre._parse_setting(text, text) IS

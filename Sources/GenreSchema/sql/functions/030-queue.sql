@@ -6,7 +6,7 @@
 CREATE OR REPLACE FUNCTION genre._check_queue(p_queue text)
 RETURNS void LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  IF p_queue IS NULL OR p_queue NOT IN ('users', 'items', 'event_texts', 'tuning') THEN
+  IF p_queue IS NULL OR p_queue NOT IN ('users', 'items', 'event_texts', 'tuning', 'item_features') THEN
     RAISE EXCEPTION 'unknown work queue "%"', p_queue USING ERRCODE = 'invalid_parameter_value';
   END IF;
 END $$;
@@ -99,6 +99,17 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION genre._complete(text, text, bigint) IS
   'Internal: marks claimed work done; keeps the row (released) if the work was requested again while it ran.';
+
+-- Gives claimed work back untried, to be taken up at p_available_at: the work was not at fault (its provider
+-- is paused, the daemon is stopping), so no attempt is counted.
+CREATE OR REPLACE FUNCTION genre._release(p_queue text, p_worker text, p_keys text[], p_available_at timestamptz)
+RETURNS void LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+  UPDATE genre.work_queue
+     SET claimed_by = NULL, claimed_until = NULL, available_at = greatest(available_at, p_available_at)
+   WHERE queue = p_queue AND work_key = ANY (p_keys) AND claimed_by = p_worker
+$$;
+COMMENT ON FUNCTION genre._release(text, text, text[], timestamptz) IS
+  'Internal: returns claimed work untried (no attempt counted), available again at the given time.';
 
 CREATE OR REPLACE FUNCTION genre._fail(p_queue text, p_key text, p_error text, p_max_attempts integer)
 RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$

@@ -2,7 +2,8 @@
 --
 -- A template names item fields in braces; a part in square brackets is left out when any field in it is
 -- empty:   {title}[. {description}][. Tags: {tags}][. Category: {category}]
--- Fields: item_id, title, description, category, tags (joined with ", ") and attributes.<key>.
+-- Fields: item_id, title, description, category, tags (joined with ", "), attributes.<key> and llm.<key>
+-- (what a language model wrote about the item: genre.item_features; lists joined with ", ").
 
 
 -- The field names a template uses, in order.
@@ -18,10 +19,13 @@ RETURNS void LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS
 DECLARE v_field text; v_depth integer := 0; v_char text;
 BEGIN
   FOREACH v_field IN ARRAY genre._template_fields(p_template) LOOP
-    IF v_field NOT IN ('item_id', 'title', 'description', 'category', 'tags') AND v_field !~ '^attributes\.[A-Za-z0-9_]+$' THEN
+    IF v_field NOT IN ('item_id', 'title', 'description', 'category', 'tags') AND v_field !~ '^attributes\.[A-Za-z0-9_]+$'
+       AND (v_field !~ '^llm\.[A-Za-z0-9_]+$' OR p_key = 'features.template') THEN
+      -- (The prompt that writes the llm.* fields cannot use them.)
       RAISE EXCEPTION 'genre setting "%": unknown field {%} in template', p_key, v_field
         USING ERRCODE = 'invalid_parameter_value',
-              HINT = 'Fields: {item_id}, {title}, {description}, {category}, {tags}, {attributes.<key>}.';
+              HINT = 'Fields: {item_id}, {title}, {description}, {category}, {tags}, {attributes.<key>}'
+                     || CASE WHEN p_key = 'features.template' THEN '.' ELSE ', {llm.<key>} (genre.item_features).' END;
     END IF;
   END LOOP;
   IF cardinality(genre._template_fields(p_template)) = 0 THEN
@@ -43,13 +47,18 @@ END $$;
 COMMENT ON FUNCTION genre._check_template(text, text) IS 'Internal: validates an item text template (known fields, balanced brackets).';
 
 CREATE OR REPLACE FUNCTION genre._item_field(p_item genre.items, p_field text)
-RETURNS text LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT nullif(btrim(CASE p_field
-    WHEN 'item_id' THEN p_item.item_id
-    WHEN 'title' THEN p_item.title
-    WHEN 'description' THEN p_item.description
-    WHEN 'category' THEN p_item.category
-    WHEN 'tags' THEN array_to_string(p_item.tags, ', ')
+RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT nullif(btrim(CASE
+    WHEN p_field = 'item_id' THEN p_item.item_id
+    WHEN p_field = 'title' THEN p_item.title
+    WHEN p_field = 'description' THEN p_item.description
+    WHEN p_field = 'category' THEN p_item.category
+    WHEN p_field = 'tags' THEN array_to_string(p_item.tags, ', ')
+    WHEN p_field LIKE 'llm.%' THEN
+      (SELECT CASE jsonb_typeof(v) WHEN 'array' THEN (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(v) x)
+                                   ELSE v #>> '{}' END
+         FROM (SELECT f.features -> substr(p_field, length('llm.') + 1) AS v
+                 FROM genre.item_features f WHERE f.item_id = p_item.item_id) x)
     ELSE p_item.attributes ->> substr(p_field, length('attributes.') + 1)
   END), '')
 $$;
@@ -57,7 +66,7 @@ COMMENT ON FUNCTION genre._item_field(genre.items, text) IS 'Internal: one item 
 
 -- Fills the {fields} of a template fragment; NULL if any of them is empty.
 CREATE OR REPLACE FUNCTION genre._fill(p_item genre.items, p_fragment text)
-RETURNS text LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+RETURNS text LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE v_out text := p_fragment; v_field text; v_value text;
 BEGIN
   FOREACH v_field IN ARRAY genre._template_fields(p_fragment) LOOP
@@ -136,10 +145,10 @@ CREATE OR REPLACE FUNCTION genre._items_forget()
 RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   DELETE FROM genre.item_embeddings e USING old_items o WHERE e.item_id = o.item_id;
-  DELETE FROM genre.work_queue q USING old_items o WHERE q.queue = 'items' AND q.work_key = o.item_id;
+  DELETE FROM genre.work_queue q USING old_items o WHERE q.queue IN ('items', 'item_features') AND q.work_key = o.item_id;
   RETURN NULL;
 END $$;
-COMMENT ON FUNCTION genre._items_forget() IS 'Internal trigger: a deleted item loses its vector and queued embedding work.';
+COMMENT ON FUNCTION genre._items_forget() IS 'Internal trigger: a deleted item loses its vector and its queued embedding and feature work (its features go by foreign key).';
 CREATE OR REPLACE TRIGGER items_forget AFTER DELETE ON genre.items
   REFERENCING OLD TABLE AS old_items FOR EACH STATEMENT EXECUTE FUNCTION genre._items_forget();
 

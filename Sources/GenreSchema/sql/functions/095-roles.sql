@@ -19,6 +19,7 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA genre FROM PUBLIC;
 --   without rights on those tables, or a writer could fake or drop the daemon's work.
 ALTER FUNCTION genre._items_touch() SECURITY DEFINER;
 ALTER FUNCTION genre._items_enqueue_changed() SECURITY DEFINER;
+ALTER FUNCTION genre._items_enqueue_features() SECURITY DEFINER;
 ALTER FUNCTION genre._items_forget() SECURITY DEFINER;
 ALTER FUNCTION genre._events_validate() SECURITY DEFINER;
 ALTER FUNCTION genre._events_immutable() SECURITY DEFINER;
@@ -75,15 +76,19 @@ DECLARE
                                     'genre.tune(text, text, integer, text, jsonb, boolean, bigint)',
                                     'genre.create_experiment(text, jsonb, text, text, boolean, integer, double precision)',
                                     'genre.stop_experiment(text, text)', 'genre.retry_dead_letter(bigint)',
-                                    'genre.status()'];
+                                    'genre.status()', 'genre.create_provider(text, text, text, text, text, jsonb)',
+                                    'genre.alter_provider(text, text, text, text, jsonb)', 'genre.drop_provider(text)',
+                                    'genre.list_providers()'];
   v_results text[] := ARRAY['recommendations', 'item_neighbors', 'popular_items', 'item_factors',
                             'collaborative_models', 'result_generations', 'model_builds', 'interactions',
-                            'item_embeddings', 'event_text_embeddings', 'watermarks', 'workers', 'service_health', 'model_state'];
+                            'item_embeddings', 'event_text_embeddings', 'watermarks', 'workers', 'service_health', 'model_state',
+                            'item_features', 'llm_cache', 'llm_usage', 'provider_state'];
   v_config text[] := ARRAY['settings', 'settings_history', 'scenarios', 'tuning_runs', 'tuning_trials',
-                           'experiments', 'experiment_variants'];
+                           'experiments', 'experiment_variants', 'providers'];
   -- What the admin may do to each configuration table: history and trials are appended, never rewritten.
   v_admin_rights text[] := ARRAY['SELECT, INSERT, UPDATE, DELETE', 'SELECT, INSERT', 'SELECT, INSERT, UPDATE, DELETE',
-                                 'SELECT, INSERT, UPDATE', 'SELECT', 'SELECT, INSERT, UPDATE', 'SELECT, INSERT, UPDATE, DELETE'];
+                                 'SELECT, INSERT, UPDATE', 'SELECT', 'SELECT, INSERT, UPDATE', 'SELECT, INSERT, UPDATE, DELETE',
+                                 'SELECT, INSERT, UPDATE, DELETE'];
   n integer;
   f text;
   t text;
@@ -106,7 +111,7 @@ BEGIN
 
     IF r.kind IN ('reader', 'admin') THEN
       FOREACH f IN ARRAY v_reader_functions LOOP EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f, r.role_name); END LOOP;
-      EXECUTE format('GRANT SELECT ON genre.recommendations, genre.item_neighbors, genre.popular_items, genre.items, genre.events, genre.interactions, genre.item_embeddings, genre.event_text_embeddings, genre.model_builds, genre.result_generations, genre.experiments, genre.experiment_variants, genre.experiment_results TO %I', r.role_name);
+      EXECUTE format('GRANT SELECT ON genre.recommendations, genre.item_neighbors, genre.popular_items, genre.items, genre.events, genre.interactions, genre.item_embeddings, genre.event_text_embeddings, genre.model_builds, genre.result_generations, genre.experiments, genre.experiment_variants, genre.experiment_results, genre.item_features TO %I', r.role_name);
       EXECUTE format('GRANT INSERT ON genre.impressions TO %I', r.role_name);
       EXECUTE format('GRANT EXECUTE ON FUNCTION genre._assign_variant(text, text) TO %I', r.role_name);
       EXECUTE format('GRANT USAGE ON SEQUENCE genre.impressions_id_seq TO %I', r.role_name);
@@ -114,6 +119,8 @@ BEGIN
     IF r.kind = 'writer' THEN
       EXECUTE format('GRANT EXECUTE ON FUNCTION genre.get(text), genre.render_item_text(genre.items, text) TO %I', r.role_name);
       EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON genre.items TO %I', r.role_name);
+      -- genre.render_item_text fills {llm.*} fields from the generated features.
+      EXECUTE format('GRANT SELECT ON genre.item_features TO %I', r.role_name);
       EXECUTE format('GRANT SELECT, INSERT, DELETE ON genre.events TO %I', r.role_name);
       EXECUTE format('GRANT USAGE ON SEQUENCE genre.events_id_seq TO %I', r.role_name);
     END IF;
@@ -129,6 +136,8 @@ BEGIN
       -- genre.drop_scenario deletes the dropped scenario's stored lists (derived rows the daemon rebuilds).
       EXECUTE format('GRANT DELETE ON genre.recommendations TO %I', r.role_name);
       EXECUTE format('GRANT SELECT ON genre.impressions, genre.experiment_assignments, genre.experiment_counts, genre.workers, genre.service_health, genre.watermarks TO %I', r.role_name);
+      -- genre.list_providers reads what the daemon saw and spent.
+      EXECUTE format('GRANT SELECT ON genre.provider_state, genre.llm_usage, genre.item_features TO %I', r.role_name);
       EXECUTE format('GRANT USAGE ON ALL SEQUENCES IN SCHEMA genre TO %I', r.role_name);
     END IF;
     IF r.kind = 'daemon' THEN

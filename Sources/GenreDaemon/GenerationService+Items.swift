@@ -1,0 +1,187 @@
+import Foundation
+import GenreLLM
+import GenrePostgres
+import GenreSupport
+
+extension GenerationService {
+    struct Work {
+        var key: String
+        var version: Int
+        var text: String
+        var inputHash: String
+    }
+
+    /// One step's outcome, for genre.llm_usage.
+    struct Usage {
+        var requests = 0, tokensIn = 0, tokensOut = 0, errors = 0, cacheHits = 0, latencyMs = 0
+    }
+
+    func claim(_ db: PostgresConnection, batch: Int) throws -> [(key: String, version: Int)] {
+        let rows = try db.query("SELECT work_key, version FROM genre._claim('item_features', $1, $2, $3, $4)",
+                                [context.workerID, batch, settings.leaseSeconds, settings.maxAttempts])
+        return (0..<rows.rowCount).compactMap { row in
+            guard let key = rows.string(row, 0), let version = try? rows.int(row, 1) else { return nil }
+            return (key, version)
+        }
+    }
+
+    /// Answers the claimed items from the cache or the provider, stores what validated, and settles every claim:
+    /// done, failed (retried later, dead-lettered with the raw answer in the end), or given back untried when
+    /// the provider is paused or the daemon is stopping.
+    func generate(_ db: PostgresConnection, _ claimed: [(key: String, version: Int)], task: ItemUnderstanding, client: ProviderClient) throws {
+        let provider = client.provider
+        let rows = try db.query("""
+            SELECT i.item_id, t.text, genre._text_hash(t.text)
+              FROM genre.items i, LATERAL (SELECT genre._feature_input(i) AS text) t
+             WHERE i.item_id = ANY ($1::text[])
+            """, [claimed.map(\.key)])
+        var texts: [String: (text: String, hash: String)] = [:]
+        for row in 0..<rows.rowCount {
+            if let key = rows.string(row, 0) { texts[key] = (rows.string(row, 1) ?? "", rows.string(row, 2) ?? "") }
+        }
+        var work: [Work] = []
+        for item in claimed {
+            // A deleted item, or one with no text to read: nothing to generate.
+            guard let input = texts[item.key], !input.text.isEmpty else { try complete(db, item.key, item.version); continue }
+            work.append(Work(key: item.key, version: item.version, text: input.text, inputHash: input.hash))
+        }
+        var usage = Usage()
+        let cached = try cachedAnswers(db, provider, task, work.map(\.inputHash))
+        for item in work {
+            guard let answer = cached[item.inputHash] else { continue }
+            try store(db, item, answer.features, provider, task, tokensIn: answer.tokensIn, tokensOut: answer.tokensOut,
+                      latencyMs: answer.latencyMs, cache: false)
+            usage.cacheHits += 1
+        }
+        let misses = work.filter { cached[$0.inputHash] == nil }
+        let results = ask(client, task, misses)
+        var released: [String] = []
+        for (item, result) in zip(misses, results) {
+            switch result {
+            case .success(let answer):
+                usage.requests += answer.usage.requests
+                usage.tokensIn += answer.usage.tokensIn
+                usage.tokensOut += answer.usage.tokensOut
+                usage.latencyMs += answer.usage.latencyMs
+                try store(db, item, answer.value, provider, task, tokensIn: answer.usage.tokensIn, tokensOut: answer.usage.tokensOut,
+                          latencyMs: answer.usage.latencyMs, cache: true)
+            case .failure(ProviderError.cancelled), .failure(ProviderError.paused):
+                released.append(item.key)
+            case .failure(let error):
+                usage.requests += 1
+                usage.errors += 1
+                try db.query("SELECT genre._fail('item_features', $1, $2, $3)",
+                             [item.key, "item features by provider \(provider.name): \(error)", settings.maxAttempts])
+            }
+        }
+        if !released.isEmpty {
+            let until: Date
+            if case .open(let end, _) = client.state { until = end } else { until = Date() }
+            try db.query("SELECT genre._release('item_features', $1, $2::text[], $3::timestamptz)",
+                         [context.workerID, released, ISO8601DateFormatter().string(from: until)])
+        }
+        try db.query("SELECT genre._record_llm_usage($1, $2, $3, $4, $5, $6, $7, $8)",
+                     [provider.name, Self.task, usage.requests, usage.tokensIn, usage.tokensOut, usage.errors, usage.cacheHits, usage.latencyMs])
+        if !misses.isEmpty, usage.errors == misses.count {
+            context.health.fail(Self.service, "every request to provider \(provider.name) failed in this step; see genre.list_providers() and genre.dead_letters")
+        }
+    }
+
+    /// Runs the requests side by side (the client keeps at most `concurrency` in flight).
+    func ask(_ client: ProviderClient, _ task: ItemUnderstanding, _ work: [Work]) -> [Result<StructuredAnswer, Error>] {
+        final class Slots: @unchecked Sendable {
+            let lock = NSLock()
+            var results: [Result<StructuredAnswer, Error>?]
+            init(_ count: Int) { results = Array(repeating: nil, count: count) }
+        }
+        let slots = Slots(work.count)
+        let group = DispatchGroup()
+        for (index, item) in work.enumerated() {
+            DispatchQueue.global().async(group: group) {
+                let result = Result { try task.run(client, itemText: item.text) }
+                slots.lock.withLock { slots.results[index] = result }
+            }
+        }
+        group.wait()
+        return slots.lock.withLock { slots.results.map { $0 ?? .failure(ProviderError.cancelled) } }
+    }
+
+    func cachedAnswers(_ db: PostgresConnection, _ provider: Provider, _ task: ItemUnderstanding, _ hashes: [String])
+        throws -> [String: (features: JSONValue, tokensIn: Int, tokensOut: Int, latencyMs: Int)] {
+        guard !hashes.isEmpty else { return [:] }
+        let rows = try db.query("""
+            SELECT input_hash, output::text, coalesce(tokens_in, 0), coalesce(tokens_out, 0), coalesce(latency_ms, 0)
+              FROM genre.llm_cache WHERE provider = $1 AND model = $2 AND prompt_hash = $3 AND input_hash = ANY ($4::text[])
+            """, [provider.name, provider.model, task.promptHash, hashes])
+        var out: [String: (JSONValue, Int, Int, Int)] = [:]
+        for row in 0..<rows.rowCount {
+            guard let hash = rows.string(row, 0), let output = rows.string(row, 1).flatMap(JSONValue.strict) else { continue }
+            out[hash] = (output, (try? rows.int(row, 2)) ?? 0, (try? rows.int(row, 3)) ?? 0, (try? rows.int(row, 4)) ?? 0)
+        }
+        return out
+    }
+
+    /// The features with their provenance, the answer in the cache, and the claim settled, in one transaction.
+    func store(_ db: PostgresConnection, _ item: Work, _ features: JSONValue, _ provider: Provider, _ task: ItemUnderstanding,
+               tokensIn: Int, tokensOut: Int, latencyMs: Int, cache: Bool) throws {
+        try db.transaction {
+            if cache {
+                try db.query("""
+                    INSERT INTO genre.llm_cache (provider, model, prompt_hash, input_hash, output, tokens_in, tokens_out, latency_ms)
+                    VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8) ON CONFLICT DO NOTHING
+                    """, [provider.name, provider.model, task.promptHash, item.inputHash, features.json, tokensIn, tokensOut, latencyMs])
+            }
+            try db.query("""
+                INSERT INTO genre.item_features (item_id, features, provider, model, prompt_hash, input_hash, tokens_in, tokens_out, latency_ms)
+                SELECT $1, $2::jsonb, $3, $4, $5, $6, $7, $8, $9 WHERE EXISTS (SELECT 1 FROM genre.items WHERE item_id = $1)
+                ON CONFLICT (item_id) DO UPDATE SET features = EXCLUDED.features, provider = EXCLUDED.provider, model = EXCLUDED.model,
+                  prompt_hash = EXCLUDED.prompt_hash, input_hash = EXCLUDED.input_hash, tokens_in = EXCLUDED.tokens_in,
+                  tokens_out = EXCLUDED.tokens_out, latency_ms = EXCLUDED.latency_ms, generated_at = now()
+                """, [item.key, features.json, provider.name, provider.model, task.promptHash, item.inputHash, tokensIn, tokensOut, latencyMs])
+            try complete(db, item.key, item.version)
+        }
+    }
+
+    func complete(_ db: PostgresConnection, _ key: String, _ version: Int) throws {
+        try db.query("SELECT genre._complete('item_features', $1, $2)", [key, version])
+    }
+
+    /// The provider as this daemon sees it, for genre.list_providers().
+    func recordState(_ db: PostgresConnection, _ client: ProviderClient) throws {
+        var state = "ok", until: String?, lastError: String?
+        if case .open(let end, let error) = client.state {
+            state = "paused"
+            until = ISO8601DateFormatter().string(from: end)
+            lastError = error
+        }
+        try db.query("""
+            INSERT INTO genre.provider_state (provider, state, paused_until, consecutive_failures, last_error, updated_at)
+            VALUES ($1, $2, $3::timestamptz, $4, $5, now())
+            ON CONFLICT (provider) DO UPDATE SET state = EXCLUDED.state, paused_until = EXCLUDED.paused_until,
+              consecutive_failures = EXCLUDED.consecutive_failures,
+              last_error = coalesce(EXCLUDED.last_error, genre.provider_state.last_error), updated_at = now()
+            """, [client.provider.name, state, until, client.consecutiveFailures, lastError])
+    }
+
+    /// Sleeps until item work or a settings change may be waiting, or the poll interval (or `atMost`) passes.
+    func waitForWork(_ db: PostgresConnection, atMost: Double = .infinity) {
+        let deadline = Date().addingTimeInterval(max(0.05, min(settings.pollIntervalSeconds, 5, atMost)))
+        while !context.shutdown.isTriggered {
+            let remaining = deadline.timeIntervalSinceNow
+            guard remaining > 0, let notes = try? db.waitForNotifications(timeout: remaining, wakeFD: context.shutdown.fileDescriptor)
+            else { return }
+            var relevant = false
+            for note in notes {
+                if note.channel == "genre_settings" {
+                    settingsStale = true
+                    relevant = true
+                    // Switched on, or another task or text: look for stale features again.
+                    if note.payload.hasPrefix("features.") { sweptPromptHash = nil }
+                } else if note.payload == "item_features" {
+                    relevant = true
+                }
+            }
+            if relevant { return }
+        }
+    }
+}

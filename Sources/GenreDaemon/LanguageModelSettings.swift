@@ -1,0 +1,61 @@
+import Foundation
+import GenreLLM
+import GenrePostgres
+import GenreSettings
+import GenreSupport
+
+/// The settings of the generative tasks and the providers they name, read from validated values like
+/// DaemonSettings (llm.*, features.*, and the provider.* defaults each provider's options override).
+public struct LanguageModelSettings: Sendable, Equatable {
+    public private(set) var defaultProvider: String
+    public private(set) var featuresEnabled: Bool
+    public private(set) var featuresProvider: String
+    public private(set) var featuresSchema: JSONValue
+    public private(set) var featuresMaxTokens: Int
+    /// The provider.* settings: defaults of every provider's options.
+    public private(set) var providerDefaults: SettingValues
+
+    public init(values v: SettingValues) {
+        defaultProvider = v.string("llm.provider")
+        featuresEnabled = v.boolean("features.enabled")
+        featuresProvider = v.string("features.provider")
+        featuresSchema = v["features.schema"] ?? .null
+        featuresMaxTokens = v.integer("features.max_tokens")
+        providerDefaults = v
+    }
+
+    /// The provider item understanding uses ("" = none).
+    public var featuresProviderName: String { featuresProvider.isEmpty ? defaultProvider : featuresProvider }
+
+    /// A provider row's options over the provider.* settings; an option this binary cannot read keeps the
+    /// setting's value and is reported.
+    public func options(_ overrides: [String: JSONValue], problems: inout [String]) -> Provider.Options {
+        var v = providerDefaults
+        for (name, value) in overrides.sorted(by: { $0.key < $1.key }) {
+            do { try v.set("provider.\(name)", value) } catch { problems.append("provider option \(name): \(error)") }
+        }
+        return Provider.Options(
+            timeoutSeconds: v.number("provider.timeout_seconds"), concurrency: v.integer("provider.concurrency"),
+            requestsPerMinute: v.integer("provider.requests_per_minute"), tokensPerMinute: v.integer("provider.tokens_per_minute"),
+            retries: v.integer("provider.retries"), maxResponseBytes: v.integer("provider.max_response_bytes"),
+            pauseAfterFailures: v.integer("provider.pause_after_failures"), pauseSeconds: v.number("provider.pause_seconds"),
+            structuredOutput: Provider.StructuredOutput(rawValue: v.string("provider.structured_output")) ?? .jsonSchema)
+    }
+
+    /// Every row of genre.providers with its effective options.
+    public func providers(_ db: PostgresConnection, problems: inout [String]) throws -> [String: Provider] {
+        let rows = try db.query("SELECT name, kind, base_url, model, api_key_env, options::text FROM genre.providers")
+        var out: [String: Provider] = [:]
+        for row in 0..<rows.rowCount {
+            guard let name = rows.string(row, 0), let kind = rows.string(row, 1).flatMap(Provider.Kind.init(rawValue:)),
+                  let url = rows.string(row, 2).flatMap(URL.init(string:)), let model = rows.string(row, 3) else {
+                problems.append("provider row \(rows.string(row, 0) ?? "?") cannot be read")
+                continue
+            }
+            let overrides = rows.string(row, 5).flatMap(JSONValue.strict)?.object ?? [:]
+            out[name] = Provider(name: name, kind: kind, baseURL: url, model: model, apiKeyEnv: rows.string(row, 4),
+                                 options: options(overrides, problems: &problems))
+        }
+        return out
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import GenreSupport
+
+/// One message of a chat.
+public struct ChatMessage: Sendable, Equatable {
+    public var role: String
+    public var content: String
+    public init(role: String, content: String) { (self.role, self.content) = (role, content) }
+    public static func system(_ text: String) -> ChatMessage { ChatMessage(role: "system", content: text) }
+    public static func user(_ text: String) -> ChatMessage { ChatMessage(role: "user", content: text) }
+    public static func assistant(_ text: String) -> ChatMessage { ChatMessage(role: "assistant", content: text) }
+}
+
+/// What a chat request came back with.
+public struct ChatAnswer: Sendable, Equatable {
+    public var content: String
+    /// As the provider reported them (estimated when it reports none).
+    public var tokensIn: Int
+    public var tokensOut: Int
+    public var latencyMs: Int
+    /// HTTP requests it took (1 + retries).
+    public var requests: Int
+}
+
+/// How each provider kind shapes a chat request and its answer. OpenAI's chat completions (also vLLM,
+/// llama.cpp, LM Studio, Ollama's /v1) and Ollama's native /api/chat differ in path, the schema field,
+/// the token limit and where usage is reported.
+enum ChatProtocol {
+    static func path(_ kind: Provider.Kind) -> String {
+        switch kind {
+        case .openai: return "/chat/completions"
+        case .ollama: return "/api/chat"
+        }
+    }
+
+    static func body(_ provider: Provider, _ messages: [ChatMessage], schema: JSONValue?, maxTokens: Int) -> JSONValue {
+        let chat = JSONValue.array(messages.map { .object(["role": .string($0.role), "content": .string($0.content)]) })
+        switch provider.kind {
+        case .openai:
+            var body: [String: JSONValue] = ["model": .string(provider.model), "messages": chat,
+                                             "max_tokens": .number(Double(maxTokens)), "temperature": .number(0)]
+            if let schema {
+                switch provider.options.structuredOutput {
+                case .jsonSchema:
+                    body["response_format"] = .object(["type": .string("json_schema"),
+                                                       "json_schema": .object(["name": .string("answer"), "strict": .bool(true), "schema": schema])])
+                case .jsonObject:
+                    body["response_format"] = .object(["type": .string("json_object"), "schema": schema])
+                case .none:
+                    break
+                }
+            }
+            return .object(body)
+        case .ollama:
+            var body: [String: JSONValue] = ["model": .string(provider.model), "messages": chat, "stream": .bool(false),
+                                             "options": .object(["num_predict": .number(Double(maxTokens)), "temperature": .number(0)])]
+            if let schema { body["format"] = schema }
+            return .object(body)
+        }
+    }
+
+    /// The answer's text and reported token counts (nil when the provider reported none).
+    static func answer(_ kind: Provider.Kind, _ body: JSONValue) -> (content: String, tokensIn: Int?, tokensOut: Int?)? {
+        switch kind {
+        case .openai:
+            guard let content = body["choices"]?.array?.first?["message"]?["content"]?.string else { return nil }
+            return (content, body["usage"]?["prompt_tokens"]?.number.map { Int($0) }, body["usage"]?["completion_tokens"]?.number.map { Int($0) })
+        case .ollama:
+            guard let content = body["message"]?["content"]?.string else { return nil }
+            return (content, body["prompt_eval_count"]?.number.map { Int($0) }, body["eval_count"]?.number.map { Int($0) })
+        }
+    }
+}

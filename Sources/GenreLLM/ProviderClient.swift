@@ -1,0 +1,126 @@
+import Foundation
+import GenreSupport
+
+/// Calls one provider: at most `concurrency` requests in flight, within its rate limits, retrying 429s, 5xx,
+/// timeouts and lost connections with backoff (a Retry-After is honoured), and pausing the provider
+/// (circuit breaker) after `pauseAfterFailures` failed requests in a row. Safe to share between threads.
+public final class ProviderClient: @unchecked Sendable {
+    public let provider: Provider
+    let transport: HTTPTransport
+    let breaker: CircuitBreaker
+    let limiter: RateLimiter
+    let retry: RetryPolicy
+    let inFlight: DispatchSemaphore
+    let environment: [String: String]
+    /// Whether the caller is stopping: waits (backoff, rate limits, an answer) end early and the request is
+    /// abandoned as `ProviderError.cancelled`.
+    let isStopping: @Sendable () -> Bool
+
+    public init(provider: Provider, environment: [String: String] = ProcessInfo.processInfo.environment,
+                transport: HTTPTransport = HTTPTransport(), isStopping: @escaping @Sendable () -> Bool = { false }) {
+        self.provider = provider
+        self.transport = transport
+        self.environment = environment
+        self.isStopping = isStopping
+        let options = provider.options
+        breaker = CircuitBreaker(pauseAfterFailures: options.pauseAfterFailures, pauseSeconds: options.pauseSeconds)
+        limiter = RateLimiter(requestsPerMinute: options.requestsPerMinute, tokensPerMinute: options.tokensPerMinute)
+        retry = RetryPolicy(retries: options.retries)
+        inFlight = DispatchSemaphore(value: max(1, options.concurrency))
+    }
+
+    /// The breaker's view, for genre.provider_state.
+    public var state: CircuitBreaker.State { breaker.state }
+    public var consecutiveFailures: Int { breaker.consecutiveFailures }
+
+    /// One chat completion. `schema` asks for structured output the way this provider kind takes it.
+    public func chat(_ messages: [ChatMessage], schema: JSONValue?, maxTokens: Int) throws -> ChatAnswer {
+        let key = try apiKey()
+        var headers = ["Content-Type": "application/json", "Accept": "application/json"]
+        if let key { headers["Authorization"] = "Bearer \(key)" }
+        let body = Data(ChatProtocol.body(provider, messages, schema: schema, maxTokens: maxTokens).json.utf8)
+        let url = URL(string: provider.baseURL.absoluteString + ChatProtocol.path(provider.kind)) ?? provider.baseURL
+        let estimate = messages.reduce(maxTokens) { $0 + TokenEstimate.tokens($1.content) }
+        let started = Date()
+
+        inFlight.wait()
+        defer { inFlight.signal() }
+        var attempt = 0
+        while true {
+            guard breaker.allowRequest() else {
+                if case .open(let until, let lastError) = breaker.state {
+                    throw ProviderError.paused(provider: provider.name, until: until, lastError: lastError)
+                }
+                throw ProviderError.paused(provider: provider.name, until: Date(), lastError: "waiting for the outcome of a trial request")
+            }
+            let wait = limiter.waitTime(estimatedTokens: estimate)
+            if wait > 0, !sleep(wait) { throw ProviderError.cancelled }
+            if isStopping() { throw ProviderError.cancelled }
+            limiter.record(start: estimate)
+            attempt += 1
+            let failure: ProviderError
+            var retryAfter: Double?
+            do {
+                let response = try transport.post(url, headers: headers, body: body, timeout: provider.options.timeoutSeconds,
+                                                  maxBytes: provider.options.maxResponseBytes, isCancelled: isStopping)
+                if (200..<300).contains(response.status) {
+                    let answer = try decode(response.body, started: started, requests: attempt, estimate: estimate)
+                    breaker.recordSuccess()
+                    return answer
+                }
+                failure = .http(provider: provider.name, status: response.status, message: redact(String(decoding: response.body.prefix(300), as: UTF8.self), key))
+                guard RetryPolicy.isRetryable(status: response.status) else { return try give(up: failure) }
+                retryAfter = RetryPolicy.retryAfterSeconds(response.headers["retry-after"], now: Date())
+            } catch HTTPTransport.Failure.cancelled {
+                throw ProviderError.cancelled
+            } catch let error as HTTPTransport.Failure {
+                failure = .transport(provider: provider.name, error)
+                if case .tooLarge = error { return try give(up: failure) }
+            } catch let error as ProviderError {
+                return try give(up: error)
+            }
+            guard attempt <= retry.retries else { return try give(up: failure) }
+            if !sleep(retry.delay(attempt: attempt, retryAfter: retryAfter, jitter: Double.random(in: 0..<1))) { throw ProviderError.cancelled }
+        }
+    }
+
+    /// Sleeps in slices, returning false as soon as the caller is stopping.
+    private func sleep(_ seconds: Double) -> Bool {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            if isStopping() { return false }
+            Thread.sleep(forTimeInterval: min(0.1, max(0, end.timeIntervalSinceNow)))
+        }
+        return !isStopping()
+    }
+
+    /// Records a failed request with the breaker and throws it.
+    private func give(up failure: ProviderError) throws -> Never {
+        if failure.isProviderFault { breaker.recordFailure(failure.description) }
+        throw failure
+    }
+
+    private func decode(_ body: Data, started: Date, requests: Int, estimate: Int) throws -> ChatAnswer {
+        guard let json = JSONValue.strict(String(decoding: body, as: UTF8.self)), let answer = ChatProtocol.answer(provider.kind, json) else {
+            throw ProviderError.malformed(provider: provider.name, "not a \(provider.kind.rawValue) chat answer: \(String(decoding: body.prefix(200), as: UTF8.self))")
+        }
+        let tokensIn = answer.tokensIn ?? (estimate - TokenEstimate.tokens(answer.content))
+        let tokensOut = answer.tokensOut ?? TokenEstimate.tokens(answer.content)
+        limiter.correct(estimated: estimate, actual: tokensIn + tokensOut)
+        return ChatAnswer(content: answer.content, tokensIn: max(0, tokensIn), tokensOut: tokensOut,
+                          latencyMs: Int(Date().timeIntervalSince(started) * 1000), requests: requests)
+    }
+
+    /// The API key from the environment variable the provider row names (nil: the endpoint takes none).
+    private func apiKey() throws -> String? {
+        guard let variable = provider.apiKeyEnv else { return nil }
+        guard let key = environment[variable], !key.isEmpty else { throw ProviderError.missingKey(provider: provider.name, variable: variable) }
+        return key
+    }
+
+    /// A provider's error text with the key blanked out (some echo what they were sent).
+    func redact(_ text: String, _ key: String?) -> String {
+        guard let key, !key.isEmpty else { return text }
+        return text.replacingOccurrences(of: key, with: "***")
+    }
+}
