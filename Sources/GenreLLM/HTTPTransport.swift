@@ -41,7 +41,10 @@ public struct HTTPTransport: Sendable {
     /// instead of waiting out a generation that may take a minute.
     public func post(_ url: URL, headers: [String: String], body: Data, timeout: Double, maxBytes: Int,
                      isCancelled: @Sendable () -> Bool = { false }) throws -> Response {
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
+        var request = URLRequest(url: url)
+        // On Linux only an assigned timeout takes effect (the initialiser's is ignored), and it is an idle
+        // timeout in whole seconds; the loop below adds the overall deadline libcurl does not enforce.
+        request.timeoutInterval = timeout
         request.httpMethod = "POST"
         request.httpBody = body
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
