@@ -78,7 +78,8 @@ extension JSONSchema {
             end = text.index(after: end)
         }
         var kept = text[..<end]
-        if !text[end].isWhitespace, let space = kept.lastIndex(where: \.isWhitespace) {
+        let cutInsideAWord = end < text.endIndex && !text[end].isWhitespace
+        if cutInsideAWord, let space = kept.lastIndex(where: \.isWhitespace) {
             let wholeWords = kept[..<space]
             if wholeWords.contains(where: { !$0.isWhitespace }) { kept = wholeWords }
         }
