@@ -26,13 +26,14 @@ struct TokenBucket {
         return missing <= 1e-9 ? 0 : missing / perSecond
     }
 
-    /// Spends `amount` at `now` (a negative amount gives some back, never past the capacity).
+    /// Spends `amount` at `now`; a negative amount gives some back (the level never reads above the capacity).
     mutating func spend(_ amount: Double, now: Date) {
-        level = min(capacity, level(at: now) - amount)
+        level = level(at: now) - amount
         updated = max(updated, now)
     }
 
-    /// The level refilled up to `now`. A clock that went backwards refills nothing.
+    /// The level refilled up to `now`, and capped at the capacity: the one place the cap is applied. A clock
+    /// that went backwards refills nothing.
     private func level(at now: Date) -> Double {
         min(capacity, level + max(0, now.timeIntervalSince(updated)) * perSecond)
     }
