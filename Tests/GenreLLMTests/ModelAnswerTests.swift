@@ -19,10 +19,10 @@ import GenreSupport
         #expect(ModelAnswer.json(in: text) == (try json(#"{"summary": "A heist in Paris.", "audience": "Adults"}"#)))
     }
 
-    @Test("A ```json fence is read")
+    @Test("A ```json fence is read, and wins over an example object in the prose before it")
     func jsonFence() throws {
         let text = """
-            Here you go:
+            You asked for the format {"summary": "…"}, so here it is:
 
             ```json
             {"summary": "Two brothers run a farm.", "keywords": ["farm", "family"]}
@@ -31,15 +31,15 @@ import GenreSupport
         #expect(ModelAnswer.json(in: text) == (try json(#"{"summary": "Two brothers run a farm.", "keywords": ["farm", "family"]}"#)))
     }
 
-    @Test("A bare ``` fence is read, and its contents win over braces in the prose before it")
+    @Test("A bare ``` fence is read, even when what it holds is not an object")
     func bareFence() throws {
         let text = """
-            I will fill in {summary} and {topics}:
+            The topics, as {"type": "array"} asks:
             ```
-            {"summary": "A quiet drama."}
+            ["drama", "family"]
             ```
             """
-        #expect(ModelAnswer.json(in: text) == (try json(#"{"summary": "A quiet drama."}"#)))
+        #expect(ModelAnswer.json(in: text) == (try json(#"["drama", "family"]"#)))
     }
 
     @Test("Without fences, braces in prose that do not parse are skipped")
@@ -68,7 +68,7 @@ import GenreSupport
 
     @Test("Output cut off mid-object gives nil")
     func truncated() {
-        #expect(ModelAnswer.json(in: #"Here: {"summary": "A long tale of", "topics": ["war", {"#) == nil)
+        #expect(ModelAnswer.json(in: #"Here: {"summary": "A long tale", "meta": {"source": "blurb"}, "topics": ["war"#) == nil)
         #expect(ModelAnswer.json(in: #"{"summary": "A long tale of"#) == nil)
         #expect(ModelAnswer.json(in: "```json\n{\"summary\": \"cut") == nil)
     }
