@@ -1,5 +1,5 @@
 /// Follows JSON text one Unicode scalar at a time and says which scalars are structure and which are inside a
-/// string literal, so that scans for braces and commas ignore `"{"` and `"a, b"` in values, and escaped quotes
+/// string literal, so that a scan for the brace closing an object ignores `"}"` in values, and escaped quotes
 /// (`"say \"hi\""`) do not end a string early. JSON's syntax is ASCII, so scalars are exactly the right unit.
 struct JSONStringTracker {
     private var inString = false

@@ -79,7 +79,7 @@ import GenreSupport
         #expect(ModelAnswer.json(in: "") == nil)
     }
 
-    @Test("Trailing commas before } and ] are tolerated, commas inside strings kept")
+    @Test("Trailing commas before } and ] are tolerated (Foundation's decoder accepts them)")
     func trailingCommas() throws {
         let text = "```json\n{\"topics\": [\"war\", \"peace\",], \"summary\": \"Yes, ]\",\n}\n```"
         #expect(ModelAnswer.json(in: text) == (try json(#"{"topics": ["war", "peace"], "summary": "Yes, ]"}"#)))
