@@ -12,7 +12,8 @@ public enum ModelAnswer {
     ///    A candidate that does not parse is skipped whole (its inner objects are parts of a broken answer,
     ///    not answers), and an unbalanced one ends the search: the output was cut off.
     ///
-    /// Every candidate is read by `LenientJSON` (trailing commas, typographic quotes). Nil when nothing parses.
+    /// Every candidate is read by `LenientJSON`, which forgives typographic quotes and trailing commas. Nil when
+    /// nothing parses.
     public static func json(in text: String) -> JSONValue? {
         let answer = withoutReasoning(text)
         if let value = LenientJSON.parse(answer) { return value }
