@@ -58,7 +58,7 @@ extension JSONSchema {
     }
 
     /// The items of a list a model wrote as one string: "a, b; c\nd".
-    static func listItems(in text: String) -> [String] {
+    private static func listItems(in text: String) -> [String] {
         text.split(whereSeparator: { $0 == "," || $0 == ";" || $0.isNewline })
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
@@ -68,7 +68,7 @@ extension JSONSchema {
     /// boundary so that no word is left half-written; a text whose first word alone is too long is cut inside
     /// it. Whole characters are kept (an emoji or an accented letter is never split), and trailing spaces and
     /// separators are dropped.
-    static func cut(_ text: String, toAtMost limit: Int) -> String {
+    private static func cut(_ text: String, toAtMost limit: Int) -> String {
         guard text.unicodeScalars.count > limit else { return text }
         var end = text.startIndex
         var length = 0

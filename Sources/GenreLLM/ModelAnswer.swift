@@ -24,13 +24,13 @@ public enum ModelAnswer {
     }
 
     /// The text after the last `</think>`: reasoning models (DeepSeek-R1, Qwen3) think aloud before answering.
-    static func withoutReasoning(_ text: String) -> Substring {
+    private static func withoutReasoning(_ text: String) -> Substring {
         guard let end = text.ranges(of: "</think>").last else { return text[...] }
         return text[end.upperBound...]
     }
 
     /// The contents of each ``` fence, without the opening line (which may name a language).
-    static func fencedBlocks(in text: Substring) -> [Substring] {
+    private static func fencedBlocks(in text: Substring) -> [Substring] {
         let pieces = text.split(separator: "```", omittingEmptySubsequences: false)
         // Pieces alternate outside, inside, outside…; a last inside piece with no closing fence is dropped.
         return stride(from: 1, to: pieces.count - 1, by: 2).map { index in
