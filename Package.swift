@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "GenrePostgresTests", dependencies: ["GenrePostgres"]),
         .testTarget(name: "GenreRecommendTests", dependencies: ["GenreRecommend", "GenreSupport", "GenreSettings"]),
         .testTarget(name: "GenreSettingsTests", dependencies: ["GenreSettings"]),
-        .testTarget(name: "GenreLLMTests", dependencies: ["GenreLLM", "GenreSupport"]),
+        .testTarget(name: "GenreLLMTests", dependencies: ["GenreLLM", "GenreSupport", "GenreSettings"]),
         .testTarget(name: "GenreSupportTests", dependencies: ["GenreSupport"]),
         .testTarget(name: "GenreTuningTests", dependencies: ["GenreTuning", "GenreSupport", "GenreSettings"]),
         .testTarget(name: "GenreLinearAlgebraTests", dependencies: ["GenreLinearAlgebra", "GenreSupport"]),

@@ -53,35 +53,44 @@ public final class ProviderClient: @unchecked Sendable {
                 }
                 throw ProviderError.paused(provider: provider.name, until: Date(), lastError: "waiting for the outcome of a trial request")
             }
-            let wait = limiter.waitTime(estimatedTokens: estimate)
-            if wait > 0, !sleep(wait) { throw ProviderError.cancelled }
+            // Reserved and checked in one step, so two threads cannot both take the last slot.
+            while case let wait = limiter.reserve(estimatedTokens: estimate), wait > 0 {
+                if !sleep(wait) { throw ProviderError.cancelled }
+            }
             if isStopping() { throw ProviderError.cancelled }
-            limiter.record(start: estimate)
             attempt += 1
-            let failure: ProviderError
-            var retryAfter: Double?
+            let response: HTTPTransport.Response
             do {
-                let response = try transport.post(url, headers: headers, body: body, timeout: provider.options.timeoutSeconds,
-                                                  maxBytes: provider.options.maxResponseBytes, isCancelled: isStopping)
-                if (200..<300).contains(response.status) {
-                    let answer = try decode(response.body, started: started, requests: attempt, estimate: estimate)
-                    breaker.recordSuccess()
-                    return answer
-                }
-                failure = .http(provider: provider.name, status: response.status, message: redact(String(decoding: response.body.prefix(300), as: UTF8.self), key))
-                guard RetryPolicy.isRetryable(status: response.status) else { return try give(up: failure) }
-                retryAfter = RetryPolicy.retryAfterSeconds(response.headers["retry-after"], now: Date())
+                response = try transport.post(url, headers: headers, body: body, timeout: provider.options.timeoutSeconds,
+                                              maxBytes: provider.options.maxResponseBytes, isCancelled: isStopping)
             } catch HTTPTransport.Failure.cancelled {
                 throw ProviderError.cancelled
             } catch let error as HTTPTransport.Failure {
-                failure = .transport(provider: provider.name, error)
-                if case .tooLarge = error { return try give(up: failure) }
-            } catch let error as ProviderError {
-                return try give(up: error)
+                let failure = ProviderError.transport(provider: provider.name, error)
+                if case .tooLarge = error { try give(up: failure) }
+                try retryOrGiveUp(failure, attempt: attempt, retryAfter: nil)
+                continue
             }
-            guard attempt <= retry.retries else { return try give(up: failure) }
-            if !sleep(retry.delay(attempt: attempt, retryAfter: retryAfter, jitter: Double.random(in: 0..<1))) { throw ProviderError.cancelled }
+            if (200..<300).contains(response.status) {
+                do {
+                    let answer = try decode(response.body, started: started, requests: attempt, estimate: estimate)
+                    breaker.recordSuccess()
+                    return answer
+                } catch let error as ProviderError {
+                    try give(up: error)
+                }
+            }
+            let failure = ProviderError.http(provider: provider.name, status: response.status,
+                                             message: redact(String(decoding: response.body.prefix(300), as: UTF8.self), key))
+            guard RetryPolicy.isRetryable(status: response.status) else { try give(up: failure) }
+            try retryOrGiveUp(failure, attempt: attempt, retryAfter: RetryPolicy.retryAfterSeconds(response.headers["retry-after"], now: Date()))
         }
+    }
+
+    /// Waits before the next attempt, or gives up when the retries are spent.
+    private func retryOrGiveUp(_ failure: ProviderError, attempt: Int, retryAfter: Double?) throws {
+        guard attempt <= retry.retries else { try give(up: failure) }
+        if !sleep(retry.delay(attempt: attempt, retryAfter: retryAfter, jitter: Double.random(in: 0..<1))) { throw ProviderError.cancelled }
     }
 
     /// Sleeps in slices, returning false as soon as the caller is stopping.

@@ -139,7 +139,8 @@ struct SettingsTests {
         }
         // Every value the daemon reads back went through SQL's check on the way in (the settings trigger); both
         // sides must take the same values and canonicalise them alike. Templates are checked by SQL alone (the
-        // daemon never parses one), and event types' membership in event.weights too (it needs another key).
+        // daemon never parses one), and event types' membership in event.weights and provider names' existence too
+        // (they need other rows).
         func probes(_ d: SettingDefinition) -> [String] {
             switch d.kind {
             case .number, .integer:
@@ -156,8 +157,10 @@ struct SettingsTests {
                         "{\"nope\": 1}", "{\"Bad Name\": 1}", "{\" \": 1}", "{\"\(name)\": 1000}", "{\"\(name)\": -1}", "{}", "[1]", "5"]
             case .eventTypes:
                 return ["[\"click\"]", "[\"click\", \"click\", \"view\"]", "[]", "[5]", "\"click\"", "{}"]
-            case .text, .template:
-                return []
+            case .text, .template, .provider:
+                return []   // (a provider name is checked against genre.providers by SQL alone)
+            case .jsonSchema:
+                return [d.defaultValue.json, "{\"type\": \"object\", \"properties\": {}}", "{\"type\": \"array\"}", "{}", "[]", "5", "\"text\""]
             }
         }
         var compared = 0

@@ -6,7 +6,7 @@ import GenreSupport
     let features: JSONSchema
 
     init() throws {
-        features = try JSONSchema(JSONSchema.itemFeaturesDefault)
+        features = try JSONSchema(itemFeaturesSchema)
     }
 
     @Test("A typical small-model answer is repaired into a conforming one")

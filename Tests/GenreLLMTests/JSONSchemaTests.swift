@@ -3,17 +3,17 @@ import GenreLLM
 import GenreSupport
 
 @Suite struct JSONSchemaTests {
-    @Test("The default item-features schema is within the subset and lists its properties in required order")
+    @Test("the default item-features schema (setting features.schema) is within the subset and lists its properties in required order")
     func itemFeaturesDefault() throws {
-        let schema = try JSONSchema(JSONSchema.itemFeaturesDefault)
+        let schema = try JSONSchema(itemFeaturesSchema)
         #expect(schema.type == .object)
         #expect(schema.propertyNames == ["summary", "topics", "keywords", "audience"])
-        #expect(schema.value == JSONSchema.itemFeaturesDefault)
+        #expect(schema.value == itemFeaturesSchema)
     }
 
-    @Test("The default item-features schema has the documented limits")
+    @Test("the default item-features schema has the limits docs/SETTINGS.md shows")
     func itemFeaturesLimits() throws {
-        let schema = JSONSchema.itemFeaturesDefault
+        let schema = itemFeaturesSchema
         #expect(schema["properties"]?["summary"] == (try json(#"{"type": "string", "maxLength": 400}"#)))
         #expect(schema["properties"]?["topics"] == (try json(#"{"type": "array", "maxItems": 8, "items": {"type": "string", "maxLength": 60}}"#)))
         #expect(schema["properties"]?["keywords"] == (try json(#"{"type": "array", "maxItems": 12, "items": {"type": "string", "maxLength": 40}}"#)))
