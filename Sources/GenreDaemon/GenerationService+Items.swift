@@ -67,16 +67,22 @@ extension GenerationService {
                           latencyMs: answer.usage.latencyMs, cache: true)
             case .failure(ProviderError.cancelled), .failure(ProviderError.paused):
                 released.append(item.key)
-            case .failure(let error):
+            case .failure(let error) where Self.isItemFault(error):
                 usage.requests += 1
                 usage.errors += 1
                 try db.query("SELECT genre._fail('item_features', $1, $2, $3)",
                              [item.key, "item features by provider \(provider.name): \(error)", settings.maxAttempts])
+            case .failure:
+                // The provider's fault (down, overloaded, unreachable): the item is not to blame, so no attempt
+                // is counted; the circuit breaker paces further requests.
+                usage.requests += 1
+                usage.errors += 1
+                released.append(item.key)
             }
         }
         if !released.isEmpty {
             let until: Date
-            if case .open(let end, _) = client.state { until = end } else { until = Date() }
+            if case .open(let end, _) = client.state { until = end } else { until = Date().addingTimeInterval(1) }
             try db.query("SELECT genre._release('item_features', $1, $2::text[], $3::timestamptz)",
                          [context.workerID, released, ISO8601DateFormatter().string(from: until)])
         }
@@ -84,6 +90,17 @@ extension GenerationService {
                      [provider.name, Self.task, usage.requests, usage.tokensIn, usage.tokensOut, usage.errors, usage.cacheHits, usage.latencyMs])
         if !misses.isEmpty, usage.errors == misses.count {
             context.health.fail(Self.service, "every request to provider \(provider.name) failed in this step; see genre.list_providers() and genre.dead_letters")
+        }
+    }
+
+    /// Failures that say something about this item's request (its answer never fit the schema, or the provider
+    /// refused the request itself), which count as attempts and end in the dead letters; every other failure is
+    /// the provider's and leaves the work queued.
+    static func isItemFault(_ error: Error) -> Bool {
+        switch error {
+        case is StructuredAnswer.Invalid: return true
+        case ProviderError.http(_, let status, _): return !RetryPolicy.isRetryable(status: status) && status != 401 && status != 403
+        default: return false
         }
     }
 

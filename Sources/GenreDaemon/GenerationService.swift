@@ -61,7 +61,7 @@ public final class GenerationService: @unchecked Sendable {
             if queued > 0 { context.logger.info("queued items for item understanding", metadata: ["genre.count": "\(queued)"]) }
             sweptPromptHash = task.promptHash
         }
-        if case .open(let until, let lastError) = client.state {
+        if case .open(let until, let lastError) = client.state, until > Date() {
             try recordState(db, client)
             context.health.fail(Self.service, ProviderError.paused(provider: name, until: until, lastError: lastError).description)
             return waitForWork(db, atMost: until.timeIntervalSinceNow)

@@ -118,7 +118,13 @@ struct DaemonEndToEndTests {
         defer { try? daemon.stop() }
         try eventually("the first build", timeout: 30) { try c.count("SELECT count(*) FROM genre.model_builds") == 1 }
         try c.query("SELECT genre.set('cooccurrence.neighbors', 3)")
-        try eventually("a rebuild after the settings change", timeout: 30) { try c.count("SELECT count(*) FROM genre.model_builds") == 2 }
+        // A rebuild for new item vectors may start before the change is seen; wait for the build that used it.
+        try eventually("a rebuild with the changed setting", timeout: 30) {
+            try c.scalar("""
+                SELECT details->>'fingerprint' = genre._model_fingerprint() FROM genre.model_builds
+                 WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1
+                """) == "t" && c.count("SELECT count(*) FROM genre.model_builds") >= 2
+        }
         // Each item keeps 3 co-occurrence and 3 collaborative neighbours (item_neighbors holds their union).
         #expect(try c.count("""
             SELECT max(n) FROM (SELECT count(*) FILTER (WHERE (reasons->'scores'->>'cooccurrence')::real > 0) AS n

@@ -21,8 +21,9 @@ func featuresAnswer(for request: ScriptedRequest) -> String {
     return #"{"summary": "About \#(user.replacingOccurrences(of: "\"", with: "'").replacingOccurrences(of: "\n", with: " "))", "topics": ["space", "war"], "keywords": ["starship"], "audience": "science fiction fans"}"#
 }
 
-/// The generation service stepped by hand against a test database and a scripted provider.
-struct GenerationRig {
+/// The generation service stepped by hand against a test database and a scripted provider. (@unchecked: a
+/// test hands it to one other thread at a time.)
+struct GenerationRig: @unchecked Sendable {
     let db: TestDatabase
     let c: PostgresConnection
     let service: GenerationService
@@ -35,10 +36,17 @@ struct GenerationRig {
         try c.query("SELECT genre.set('queue.max_attempts', 2)")
     }
 
+    /// One step, reported to the service's health as ServiceLoop does.
+    func step() throws {
+        service.context.health.stepStarted(GenerationService.service)
+        try service.step(c)
+        service.context.health.stepEnded(GenerationService.service)
+    }
+
     /// Steps until no item_features work is available now (or `steps` run out).
     func drain(steps: Int = 40) throws {
         for _ in 0..<steps {
-            try service.step(c)
+            try step()
             let waiting = try c.count("SELECT count(*) FROM genre.work_queue WHERE queue = 'item_features' AND available_at <= now() AND claimed_by IS NULL")
             if waiting == 0 { return }
         }
@@ -138,7 +146,7 @@ struct GenerationTests {
                 == #"{"topics": ["space", "war"], "summary": "A film", "audience": "all", "keywords": []}"#)
         // Two attempts (queue.max_attempts = 2), each asked twice (the second time with what was wrong).
         try eventually("the unfixable answer to be dead-lettered", timeout: 20) {
-            try rig.service.step(rig.c)
+            try rig.step()
             return try rig.c.count("SELECT count(*) FROM genre.dead_letters WHERE queue = 'item_features' AND work_key = 'bake-1'") == 1
         }
         let error = try #require(try rig.c.scalar("SELECT error FROM genre.dead_letters WHERE work_key = 'bake-1'"))

@@ -105,7 +105,8 @@ COMMENT ON FUNCTION genre._complete(text, text, bigint) IS
 CREATE OR REPLACE FUNCTION genre._release(p_queue text, p_worker text, p_keys text[], p_available_at timestamptz)
 RETURNS void LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
   UPDATE genre.work_queue
-     SET claimed_by = NULL, claimed_until = NULL, available_at = greatest(available_at, p_available_at)
+     SET claimed_by = NULL, claimed_until = NULL, available_at = greatest(available_at, p_available_at),
+         attempts = greatest(attempts - 1, 0)  -- the claim counted one
    WHERE queue = p_queue AND work_key = ANY (p_keys) AND claimed_by = p_worker
 $$;
 COMMENT ON FUNCTION genre._release(text, text, text[], timestamptz) IS
