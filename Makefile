@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE_BIN := .build/release/genre
 DEBUG_BIN := .build/debug/genre
 
-.PHONY: all deps build release test test-unit test-integration test-faults test-upgrade test-secrets demo db db-stop clean bench-refresh bench-load print-sql compose-check
+.PHONY: all deps build release test test-unit test-integration test-faults test-llm test-upgrade test-secrets demo db db-stop clean bench-refresh bench-load print-sql compose-check
 
 all: build
 
@@ -31,6 +31,11 @@ test-unit: deps
 
 test-faults: deps
 	@scripts/test-faults.sh
+
+# The llama.cpp tier alone: a real local OpenAI-compatible server (llama-cpp-python + SmolLM2-135M, built and
+# fetched on first use) and the tests that talk to it. Needs the test database `make test` prepares.
+test-llm: deps
+	@scripts/test-llm.sh
 
 # The database password never reaches a log line or a stored row.
 test-secrets: deps build

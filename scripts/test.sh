@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: build, start a throwaway PostgreSQL cluster (port 54330, data in .genre/pg-test), install the
 # schema into a template database as a NON-superuser role, run every Swift test against it, then the
-# fault suite (SIGKILL and PostgreSQL restarts under a running daemon).
+# llama.cpp tier (a real local language-model server), the fault suite (SIGKILL and PostgreSQL restarts
+# under a running daemon) and the secrets, upgrade and signal checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +35,7 @@ export GENRE_TEST_DATABASE_URL="postgresql://genre_test@127.0.0.1:$GENRE_PG_PORT
 export GENRE_TEST_TEMPLATE=genre_template
 export GENRE_BIN="$BIN"
 swift test --skip-build
+scripts/test-llm.sh
 scripts/test-faults.sh
 scripts/test-secrets.sh
 scripts/test-upgrade.sh

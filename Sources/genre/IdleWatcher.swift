@@ -3,7 +3,8 @@ import GenreDaemon
 import GenrePostgres
 
 /// For `genre run --exit-when-idle`: stops the daemon once a model exists, every event is folded in, every
-/// text is embedded, the model has seen every vector, and no user waits for a refresh.
+/// text is embedded, the model has seen every vector, no user waits for a refresh, and (with features
+/// enabled) every item has its features or their provider is paused.
 enum IdleWatcher {
     static func start(context: DaemonContext) {
         let thread = Thread {
@@ -13,7 +14,8 @@ enum IdleWatcher {
             while context.shutdown.sleep(0.5) {
                 guard let db = connection.connect(sleep: context.shutdown.sleep) else { return }
                 // Idle: a model is built, nothing is queued, and the last build saw every item vector (with
-                // embedding disabled, the embedding backlog never drains and does not count).
+                // embedding disabled, the embedding backlog never drains and does not count; a paused
+                // provider's feature backlog neither).
                 let status: QueryResult
                 do {
                     status = try db.query("""
@@ -21,6 +23,9 @@ enum IdleWatcher {
                            AND s.last_build->'details'->>'fingerprint' = genre._model_fingerprint()
                            AND ((s.items_to_embed = 0 AND s.event_texts_to_embed = 0)
                                 OR NOT (genre.get('embedding.enabled'))::text::boolean)
+                           AND (NOT (genre.get('features.enabled'))::text::boolean
+                                OR NOT EXISTS (SELECT 1 FROM genre.work_queue WHERE queue = 'item_features')
+                                OR EXISTS (SELECT 1 FROM genre.provider_state WHERE state = 'paused' AND paused_until > now()))
                            AND NOT EXISTS (SELECT 1 FROM genre.item_embeddings e
                                             WHERE e.embedded_at > coalesce((s.last_build->'details'->>'embedded_until')::timestamptz, '-infinity'))
                       FROM genre.status() s

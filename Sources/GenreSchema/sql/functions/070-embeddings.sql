@@ -56,7 +56,8 @@ RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WHEN p_field = 'tags' THEN array_to_string(p_item.tags, ', ')
     WHEN p_field LIKE 'llm.%' THEN
       (SELECT CASE jsonb_typeof(v) WHEN 'array' THEN (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(v) x)
-                                   ELSE v #>> '{}' END
+                                   -- A sentence's own full stop would double the template's ". ".
+                                   ELSE rtrim(v #>> '{}', '. ') END
          FROM (SELECT f.features -> substr(p_field, length('llm.') + 1) AS v
                  FROM genre.item_features f WHERE f.item_id = p_item.item_id) x)
     ELSE p_item.attributes ->> substr(p_field, length('attributes.') + 1)

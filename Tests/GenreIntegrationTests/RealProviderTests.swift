@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import GenreLLM
+import GenreSupport
+@testable import GenreDaemon
+@testable import GenrePostgres
+
+/// The llama.cpp tier (`make test-llm`, part of `make test`): a real OpenAI-compatible server
+/// (llama-cpp-python serving SmolLM2-135M-Instruct) at GENRE_TEST_LLM_URL. A 135M model writes poor text,
+/// so these tests check shape, provenance, caching, validation, storage and the effect on the pipeline,
+/// never the wording.
+enum RealProvider {
+    static let url = ProcessInfo.processInfo.environment["GENRE_TEST_LLM_URL"]
+    /// Set by scripts/test-llm.sh; under CI=true a missing server fails instead of skipping.
+    static let enabled = TestDatabase.enabled && (url != nil || TestDatabase.isCI)
+}
+
+@Suite("real provider (llama.cpp server)", .enabled(if: RealProvider.enabled), .serialized)
+struct RealProviderTests {
+    @Test("item understanding with a real model: schema-valid features with provenance, cached, and in the embedded text")
+    func itemFeatures() throws {
+        let url = try #require(RealProvider.url, "GENRE_TEST_LLM_URL is not set: run `make test-llm`, which starts the server")
+        let rig = try GenerationRig()
+        try rig.c.query("""
+            INSERT INTO genre.items (item_id, title, tags, category) VALUES
+              ('1', 'Toy Story (1995)', '{Animation,Children,Comedy}', 'film'),
+              ('6', 'Heat (1995)', '{Action,Crime,Thriller}', 'film'),
+              ('17', 'Sense and Sensibility (1995)', '{Drama,Romance}', 'film')
+            """)
+        try rig.c.query("SELECT genre.create_provider('local', 'openai', $1, 'smollm2', NULL, $2::jsonb)",
+                        [url, #"{"structured_output": "json_object", "timeout_seconds": 120, "concurrency": 1, "retries": 1}"#])
+        try rig.c.query("SELECT genre.set('llm.provider', 'local'), genre.set('features.enabled', true), genre.set('queue.max_attempts', 3)")
+        let started = Date()
+        try eventually("features or dead letters for all three items", timeout: 300) {
+            try rig.step()
+            return try rig.c.count("SELECT (SELECT count(*) FROM genre.item_features) + (SELECT count(*) FROM genre.dead_letters)") == 3
+        }
+        let seconds = Date().timeIntervalSince(started)
+        let stored = try rig.c.count("SELECT count(*) FROM genre.item_features")
+        let deadLetters = try rig.c.scalar("SELECT string_agg(error, ' | ') FROM genre.dead_letters") ?? ""
+        #expect(stored >= 2, "at most one of three answers may fail the schema: \(deadLetters)")
+        // Every stored answer fits the schema in force.
+        let schemaText = try #require(try rig.c.scalar("SELECT genre.get('features.schema')::text"))
+        let schema = try JSONSchema(try #require(JSONValue.strict(schemaText)))
+        let rows = try rig.c.query("SELECT features::text, provider, model, tokens_in, tokens_out, latency_ms FROM genre.item_features")
+        for row in 0..<rows.rowCount {
+            let features = try #require(rows.string(row, 0).flatMap(JSONValue.strict))
+            #expect(schema.problems(in: features).isEmpty, "\(features.json)")
+            #expect(rows.string(row, 1) == "local" && rows.string(row, 2) == "smollm2")
+            let (tokensIn, tokensOut, latency) = (try rows.int(row, 3) ?? 0, try rows.int(row, 4) ?? 0, try rows.int(row, 5) ?? 0)
+            #expect(tokensIn > 0 && tokensOut > 0 && latency > 0)
+        }
+        let usage = try rig.c.query("SELECT requests, tokens_in, tokens_out, latency_ms_total FROM genre.llm_usage WHERE provider = 'local'")
+        let requests = try usage.int(0, 0) ?? 0
+        print("real provider: \(stored) items in \(String(format: "%.1f", seconds)) s, \(requests) requests, tokens in \(try usage.int(0, 1) ?? 0), out \(try usage.int(0, 2) ?? 0), latency \(try usage.int(0, 3) ?? 0) ms")
+        // The summary is in the text the sentence encoder reads.
+        let summarised = try #require(try rig.c.scalar("SELECT item_id FROM genre.item_features WHERE features->>'summary' <> '' LIMIT 1"))
+        let text = try #require(try rig.c.scalar("SELECT genre.render_item_text(i) FROM genre.items i WHERE item_id = $1", [summarised]))
+        let summary = try #require(try rig.c.scalar("SELECT features->>'summary' FROM genre.item_features WHERE item_id = $1", [summarised]))
+        #expect(text.contains(summary), "\(text)")
+        // Asked again (features dropped, the sweep queues every item): all from the cache, no request.
+        try rig.c.query("DELETE FROM genre.item_features")
+        rig.service.sweptPromptHash = nil
+        try rig.drain()
+        #expect(try rig.c.count("SELECT requests FROM genre.llm_usage WHERE provider = 'local'") == requests)
+        #expect(try rig.c.count("SELECT count(*) FROM genre.item_features") == stored)
+        #expect(try rig.c.count("SELECT cache_hits FROM genre.llm_usage WHERE provider = 'local'") == stored)
+    }
+}
