@@ -68,7 +68,14 @@ extension GenerationService {
             case .failure(ProviderError.cancelled), .failure(ProviderError.paused):
                 released.append(item.key)
             case .failure(let error) where Self.isItemFault(error):
-                usage.requests += 1
+                if let invalid = error as? StructuredAnswer.Invalid {
+                    usage.requests += invalid.usage.requests
+                    usage.tokensIn += invalid.usage.tokensIn
+                    usage.tokensOut += invalid.usage.tokensOut
+                    usage.latencyMs += invalid.usage.latencyMs
+                } else {
+                    usage.requests += 1
+                }
                 usage.errors += 1
                 try db.query("SELECT genre._fail('item_features', $1, $2, $3)",
                              [item.key, "item features by provider \(provider.name): \(error)", settings.maxAttempts])

@@ -12,6 +12,8 @@ public struct StructuredAnswer: Sendable {
     public struct Invalid: Error, CustomStringConvertible {
         public var problems: [String]
         public var raw: String
+        /// What the two requests cost, for the usage table.
+        public var usage: ChatAnswer
         public var description: String {
             "the answer does not fit the schema (\(problems.prefix(5).joined(separator: "; "))); raw answer: \(raw.prefix(2000))"
         }
@@ -31,7 +33,7 @@ public struct StructuredAnswer: Sendable {
         first.tokensOut += second.tokensOut
         first.latencyMs += second.latencyMs
         first.requests += second.requests
-        guard let value, problems.isEmpty else { throw Invalid(problems: problems, raw: second.content) }
+        guard let value, problems.isEmpty else { throw Invalid(problems: problems, raw: second.content, usage: first) }
         return StructuredAnswer(value: value, usage: first)
     }
 
