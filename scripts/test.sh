@@ -34,8 +34,12 @@ SQL
 export GENRE_TEST_DATABASE_URL="postgresql://genre_test@127.0.0.1:$GENRE_PG_PORT/postgres"
 export GENRE_TEST_TEMPLATE=genre_template
 export GENRE_BIN="$BIN"
+# The llama.cpp tier runs with the other tests: a real local language-model server (installed on first use).
+GENRE_TEST_LLM_URL="$(scripts/llm-server.sh start)"
+export GENRE_TEST_LLM_URL
+trap 'scripts/llm-server.sh stop' EXIT
 swift test --skip-build
-scripts/test-llm.sh
+scripts/llm-server.sh stop
 scripts/test-faults.sh
 scripts/test-secrets.sh
 scripts/test-upgrade.sh
