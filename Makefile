@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE_BIN := .build/release/genre
 DEBUG_BIN := .build/debug/genre
 
-.PHONY: all deps build release test test-unit test-integration test-faults test-llm test-upgrade test-secrets demo db db-stop clean bench-refresh bench-load print-sql compose-check
+.PHONY: all deps build release test test-unit test-integration test-faults test-llm demo-llm test-upgrade test-secrets demo db db-stop clean bench-refresh bench-load print-sql compose-check
 
 all: build
 
@@ -48,6 +48,10 @@ test-upgrade: deps build
 # Local PostgreSQL, schema, MovieLens latest-small, daemon until recommendations exist, a user's list.
 demo: deps
 	@scripts/demo.sh
+
+# A generative model in the loop: the local llama.cpp server (built on first use), features for 40 films.
+demo-llm: deps
+	@scripts/demo-llm.sh
 
 db:
 	@scripts/dev-postgres.sh start

@@ -187,6 +187,27 @@ extension GenerationService {
             """, [client.provider.name, state, until, client.consecutiveFailures, lastError])
     }
 
+    /// The provider's daily token budget, when it is spent: why, and when the next UTC day starts.
+    func spentBudget(_ db: PostgresConnection, _ provider: Provider) throws -> (reason: String, until: Date)? {
+        let budget = provider.options.tokensPerDay
+        guard budget > 0 else { return nil }
+        let row = try db.query("""
+            SELECT coalesce(sum(tokens_in + tokens_out), 0), to_char(date_trunc('day', now() AT TIME ZONE 'UTC') + interval '1 day', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+              FROM genre.llm_usage WHERE provider = $1 AND hour >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+            """, [provider.name])
+        let spent = try row.int(0, 0) ?? 0
+        guard spent >= budget, let until = row.string(0, 1).flatMap(ISO8601DateFormatter().date(from:)) else { return nil }
+        return ("provider \(provider.name) spent its daily budget (provider.tokens_per_day = \(budget), used \(spent)); its work waits until \(row.string(0, 1) ?? "")", until)
+    }
+
+    /// Records a provider paused for a reason of the daemon's own (its budget), for genre.list_providers().
+    func recordPause(_ db: PostgresConnection, _ provider: String, until: Date, reason: String) throws {
+        try db.query("""
+            INSERT INTO genre.provider_state (provider, state, paused_until, last_error, updated_at) VALUES ($1, 'paused', $2::timestamptz, $3, now())
+            ON CONFLICT (provider) DO UPDATE SET state = 'paused', paused_until = EXCLUDED.paused_until, last_error = EXCLUDED.last_error, updated_at = now()
+            """, [provider, ISO8601DateFormatter().string(from: until), reason])
+    }
+
     /// Sleeps until item work or a settings change may be waiting, or the poll interval (or `atMost`) passes.
     func waitForWork(_ db: PostgresConnection, atMost: Double = .infinity) {
         let deadline = Date().addingTimeInterval(max(0.05, min(settings.pollIntervalSeconds, 5, atMost)))

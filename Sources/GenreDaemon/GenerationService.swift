@@ -61,6 +61,11 @@ public final class GenerationService: @unchecked Sendable {
             if queued > 0 { context.logger.info("queued items for item understanding", metadata: ["genre.count": "\(queued)"]) }
             sweptPromptHash = task.promptHash
         }
+        if let budget = try spentBudget(db, client.provider) {
+            try recordPause(db, client.provider.name, until: budget.until, reason: budget.reason)
+            context.health.fail(Self.service, budget.reason)
+            return waitForWork(db)
+        }
         if case .open(let until, let lastError) = client.state, until > Date() {
             try recordState(db, client)
             context.health.fail(Self.service, ProviderError.paused(provider: name, until: until, lastError: lastError).description)

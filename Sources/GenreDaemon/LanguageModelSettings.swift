@@ -37,6 +37,7 @@ public struct LanguageModelSettings: Sendable, Equatable {
         return Provider.Options(
             timeoutSeconds: v.number("provider.timeout_seconds"), concurrency: v.integer("provider.concurrency"),
             requestsPerMinute: v.integer("provider.requests_per_minute"), tokensPerMinute: v.integer("provider.tokens_per_minute"),
+            tokensPerDay: v.integer("provider.tokens_per_day"),
             retries: v.integer("provider.retries"), maxResponseBytes: v.integer("provider.max_response_bytes"),
             pauseAfterFailures: v.integer("provider.pause_after_failures"), pauseSeconds: v.number("provider.pause_seconds"),
             structuredOutput: Provider.StructuredOutput(rawValue: v.string("provider.structured_output")) ?? .jsonSchema)

@@ -34,6 +34,9 @@ public struct Provider: Sendable, Equatable {
         public var requestsPerMinute: Int
         /// Tokens (prompt + completion) per minute; 0 = no limit.
         public var tokensPerMinute: Int
+        /// Tokens per UTC day (all daemons together, as genre.llm_usage counts them); 0 = no budget. Enforced by
+        /// the daemon, which sees the usage table.
+        public var tokensPerDay: Int
         /// Retries of one request after a 429, a 5xx, a timeout or a lost connection.
         public var retries: Int
         /// Answers longer than this are refused (a runaway or hostile endpoint cannot fill memory).
@@ -44,10 +47,10 @@ public struct Provider: Sendable, Equatable {
         /// How an `openai` provider is given a JSON schema.
         public var structuredOutput: StructuredOutput
 
-        public init(timeoutSeconds: Double, concurrency: Int, requestsPerMinute: Int, tokensPerMinute: Int, retries: Int,
-                    maxResponseBytes: Int, pauseAfterFailures: Int, pauseSeconds: Double, structuredOutput: StructuredOutput) {
-            (self.timeoutSeconds, self.concurrency, self.requestsPerMinute, self.tokensPerMinute, self.retries) =
-                (timeoutSeconds, concurrency, requestsPerMinute, tokensPerMinute, retries)
+        public init(timeoutSeconds: Double, concurrency: Int, requestsPerMinute: Int, tokensPerMinute: Int, tokensPerDay: Int = 0,
+                    retries: Int, maxResponseBytes: Int, pauseAfterFailures: Int, pauseSeconds: Double, structuredOutput: StructuredOutput) {
+            (self.timeoutSeconds, self.concurrency, self.requestsPerMinute, self.tokensPerMinute, self.tokensPerDay, self.retries) =
+                (timeoutSeconds, concurrency, requestsPerMinute, tokensPerMinute, tokensPerDay, retries)
             (self.maxResponseBytes, self.pauseAfterFailures, self.pauseSeconds, self.structuredOutput) =
                 (maxResponseBytes, pauseAfterFailures, pauseSeconds, structuredOutput)
         }

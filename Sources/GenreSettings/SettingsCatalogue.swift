@@ -83,6 +83,8 @@ public enum SettingsCatalogue {
               description: "Requests per minute a daemon sends to one provider; 0 = no limit."),
         .init(key: "provider.tokens_per_minute", kind: .integer, defaultValue: .number(0), range: 0...1_000_000_000, requires: .nothing, reader: .daemon,
               description: "Tokens (prompt and answer, estimated before and corrected after) per minute a daemon sends to one provider; 0 = no limit."),
+        .init(key: "provider.tokens_per_day", kind: .integer, defaultValue: .number(0), range: 0...1_000_000_000_000, requires: .nothing, reader: .daemon,
+              description: "A budget: tokens (prompt and answer, as `genre.llm_usage` counts them, all daemons together) one provider may use per UTC day; once spent, its work waits until midnight UTC and `genre.status()` and `genre.list_providers()` say so; 0 = no budget."),
         .init(key: "provider.retries", kind: .integer, defaultValue: .number(3), range: 0...10, requires: .nothing, reader: .daemon,
               description: "Retries of a request after a 429, a 5xx, a timeout or a lost connection, with exponential backoff that honours `Retry-After`."),
         .init(key: "provider.max_response_bytes", kind: .integer, defaultValue: .number(1_048_576), range: 1024...67_108_864, requires: .nothing, reader: .daemon,

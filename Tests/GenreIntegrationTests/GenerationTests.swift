@@ -32,6 +32,9 @@ struct GenerationRig: @unchecked Sendable {
         db = try TestDatabase.create(label)
         c = try db.connect()
         service = GenerationService(context: testContext(db), environment: environment)
+        // As the daemon's own connection does: the service hears settings and provider changes between steps.
+        try c.query("LISTEN genre_settings")
+        try c.query("LISTEN genre_work")
         try c.query("SELECT genre.set('daemon.poll_interval_seconds', 0.05)")
         try c.query("SELECT genre.set('queue.max_attempts', 2)")
     }

@@ -143,6 +143,44 @@ struct GenerationFaultTests {
     }
 }
 
+extension GenerationFaultTests {
+    @Test("a daily token budget pauses generation once spent and says why; raising it resumes")
+    func dailyBudget() throws {
+        let server = try ScriptedHTTPServer { request, _ in .json(openAIAnswer(featuresAnswer(for: request))) }  // 60 tokens each
+        defer { server.stop() }
+        let rig = try GenerationRig()
+        try seedTopicItems(rig.c)
+        try rig.provider(server, options: #"{"tokens_per_day": 100, "concurrency": 1}"#)
+        try rig.drain(steps: 10)
+        #expect(try rig.c.count("SELECT count(*) FROM genre.item_features") == 2 && server.requests.count == 2)
+        #expect(try rig.c.scalar("SELECT state FROM genre.list_providers()") == "paused")
+        #expect(try rig.c.scalar("SELECT last_error FROM genre.list_providers()")?.contains("spent its daily budget (provider.tokens_per_day = 100, used 120)") == true)
+        #expect(rig.service.context.health["generation"]?.lastError?.contains("daily budget") == true)
+        try rig.c.query(#"SELECT genre.alter_provider('scripted', options => '{"tokens_per_day": 0}')"#)
+        try rig.drain()
+        #expect(try rig.c.count("SELECT count(*) FROM genre.item_features") == 5 && server.requests.count == 5)
+    }
+
+    @Test("an ollama provider gets Ollama's native request (format, stream off, num_predict) and its usage fields are read")
+    func ollamaShape() throws {
+        let server = try ScriptedHTTPServer { request, _ in
+            .json(JSONValue.object(["model": .string("llama3.2"), "done": .bool(true), "prompt_eval_count": .number(30), "eval_count": .number(10),
+                                    "message": .object(["role": .string("assistant"), "content": .string(featuresAnswer(for: request))])]).json)
+        }
+        defer { server.stop() }
+        let rig = try GenerationRig()
+        try rig.c.query("INSERT INTO genre.items (item_id, title) VALUES ('a', 'An item')")
+        try rig.c.query("SELECT genre.create_provider('scripted', 'ollama', $1, 'llama3.2')", [server.baseURL.absoluteString])
+        try rig.c.query("SELECT genre.set('llm.provider', 'scripted'), genre.set('features.enabled', true)")
+        try rig.drain()
+        let request = try #require(server.requests.first)
+        let body = try #require(JSONValue.strict(request.text))
+        #expect(request.path == "/api/chat" && body["stream"] == .bool(false) && body["format"]?["type"] == .string("object"))
+        #expect(body["options"]?["num_predict"] == .number(256) && body["model"] == .string("llama3.2"))
+        #expect(try rig.c.scalar("SELECT tokens_in || '/' || tokens_out FROM genre.item_features WHERE item_id = 'a'") == "30/10")
+    }
+}
+
 /// A flag one test thread sets and a server thread reads.
 final class ManagedAtomicFlag: @unchecked Sendable {
     private let lock = NSLock()
