@@ -34,7 +34,7 @@ public final class Trainer: @unchecked Sendable {
                    b.details->>'fingerprint',
                    (SELECT count(*) FROM genre.item_embeddings e
                      WHERE e.embedded_at > coalesce((b.details->>'embedded_until')::timestamptz, '-infinity')),
-                   (SELECT count(*) FROM genre.work_queue WHERE queue = 'items'),
+                   (SELECT count(*) FROM genre.work_queue WHERE queue IN ('items', 'item_features')),
                    b.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM genre.model_state s WHERE s.build_id = b.id)
               FROM genre.watermarks w
               LEFT JOIN LATERAL (SELECT * FROM genre.model_builds ORDER BY id DESC LIMIT 1) b ON true
@@ -50,7 +50,8 @@ public final class Trainer: @unchecked Sendable {
         if events - seen >= settings.rebuildAfterEvents && age >= settings.minRebuildGapSeconds { return "\(events - seen) new events" }
         if events != seen && age >= settings.rebuildIntervalSeconds { return "rebuild interval passed" }
         // New item vectors feed content similarity: rebuild once the embedding backlog is done (or has
-        // been going on for a whole interval), not after every batch.
+        // been going on for a whole interval), not after every batch. Generated features re-embed their
+        // items one by one as they arrive, so their backlog counts too.
         if newVectors > 0 && (itemsQueued == 0 || age >= settings.rebuildIntervalSeconds) { return "\(newVectors) new item vectors" }
         return nil
     }
