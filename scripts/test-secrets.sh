@@ -52,13 +52,13 @@ INSERT INTO genre.items (item_id, title) SELECT 'i' || g, 'Item ' || g FROM gene
 INSERT INTO genre.events (user_id, item_id, event_type) SELECT 'u' || (g % 10), 'i' || (1 + g % 30), 'view' FROM generate_series(1, 200) g;
 SELECT genre.set('embedding.enabled', false);
 SQL
-psql -X -q -v ON_ERROR_STOP=1 "$PLAIN" >/dev/null -c "SELECT genre.create_provider('refusing', 'openai', 'http://127.0.0.1:$(cat "$WORK/provider.port")/v1', 'm', 'GENRE_SECRETS_PROVIDER_KEY')" \
+psql -X -q -v ON_ERROR_STOP=1 "$PLAIN" >/dev/null -c "SELECT genre.create_provider('refusing', 'openai', 'http://127.0.0.1:$(cat "$WORK/provider.port")/v1', 'm', 'SECRETS_PROVIDER_KEY')" \
   -c "SELECT genre.set('llm.provider', 'refusing')" -c "SELECT genre.set('features.enabled', true)"
 
 passed=0; failed=0
 check() { if eval "$2"; then passed=$((passed + 1)); echo "ok   $1"; else failed=$((failed + 1)); echo "FAIL $1"; fi; }
 
-GENRE_SECRETS_PROVIDER_KEY="$KEY" GENRE_LOG_LEVEL=debug GENRE_DATABASE_URL="$URL" "$BIN" run --exit-when-idle >>"$LOG" 2>&1
+SECRETS_PROVIDER_KEY="$KEY" GENRE_LOG_LEVEL=debug GENRE_DATABASE_URL="$URL" "$BIN" run --exit-when-idle >>"$LOG" 2>&1
 check "the daemon ran with the password in GENRE_DATABASE_URL and built lists" \
   '[ "$(psql -X -qtA "$PLAIN" -c "SELECT count(DISTINCT user_id) FROM genre.recommendations")" = 10 ]'
 check "the provider was sent the key, refused it quoting it back, and was paused" \

@@ -54,20 +54,34 @@ extension GenerationService {
             usage.cacheHits += 1
         }
         let misses = work.filter { cached[$0.inputHash] == nil }
-        let results = ask(client, task, misses)
+        // Items with the same text in one batch are asked about once.
+        var questions: [Work] = []
+        for item in misses where !questions.contains(where: { $0.inputHash == item.inputHash }) { questions.append(item) }
+        let answers = Dictionary(uniqueKeysWithValues: zip(questions.map(\.inputHash), ask(db, client, task, questions)))
+        // A provider fault while the breaker stays closed (other requests succeed) is this item's: counted, so
+        // an item whose answer always times out or overflows ends in the dead letters instead of looping.
+        let providerDown: Bool
+        if case .closed = client.state { providerDown = false } else { providerDown = true }
         var released: [String] = []
-        for (item, result) in zip(misses, results) {
+        var asked = Set<String>()
+        for item in misses {
+            guard let result = answers[item.inputHash] else { continue }
+            let first = asked.insert(item.inputHash).inserted
             switch result {
             case .success(let answer):
-                usage.requests += answer.usage.requests
-                usage.tokensIn += answer.usage.tokensIn
-                usage.tokensOut += answer.usage.tokensOut
-                usage.latencyMs += answer.usage.latencyMs
+                if first {
+                    usage.requests += answer.usage.requests
+                    usage.tokensIn += answer.usage.tokensIn
+                    usage.tokensOut += answer.usage.tokensOut
+                    usage.latencyMs += answer.usage.latencyMs
+                } else {
+                    usage.cacheHits += 1
+                }
                 try store(db, item, answer.value, provider, task, tokensIn: answer.usage.tokensIn, tokensOut: answer.usage.tokensOut,
-                          latencyMs: answer.usage.latencyMs, cache: true)
+                          latencyMs: answer.usage.latencyMs, cache: first)
             case .failure(ProviderError.cancelled), .failure(ProviderError.paused):
                 released.append(item.key)
-            case .failure(let error) where Self.isItemFault(error):
+            case .failure(let error) where Self.isItemFault(error) || !providerDown:
                 if let invalid = error as? StructuredAnswer.Invalid {
                     usage.requests += invalid.usage.requests
                     usage.tokensIn += invalid.usage.tokensIn
@@ -80,8 +94,8 @@ extension GenerationService {
                 try db.query("SELECT genre._fail('item_features', $1, $2, $3)",
                              [item.key, "item features by provider \(provider.name): \(error)", settings.maxAttempts])
             case .failure:
-                // The provider's fault (down, overloaded, unreachable): the item is not to blame, so no attempt
-                // is counted; the circuit breaker paces further requests.
+                // The provider is down (the breaker opened): the item is not to blame, so no attempt is
+                // counted; the breaker paces further requests.
                 usage.requests += 1
                 usage.errors += 1
                 released.append(item.key)
@@ -106,13 +120,15 @@ extension GenerationService {
     static func isItemFault(_ error: Error) -> Bool {
         switch error {
         case is StructuredAnswer.Invalid: return true
-        case ProviderError.http(_, let status, _): return !RetryPolicy.isRetryable(status: status) && status != 401 && status != 403
+        case let error as ProviderError: if case .http = error { return !error.pausesProvider } else { return false }
         default: return false
         }
     }
 
-    /// Runs the requests side by side (the client keeps at most `concurrency` in flight).
-    func ask(_ client: ProviderClient, _ task: ItemUnderstanding, _ work: [Work]) -> [Result<StructuredAnswer, Error>] {
+    /// Runs the requests side by side (the client keeps at most `concurrency` in flight), extending the claims'
+    /// lease meanwhile: an answer may take minutes (retries, Retry-After), and an expired lease would have
+    /// another daemon ask again.
+    func ask(_ db: PostgresConnection, _ client: ProviderClient, _ task: ItemUnderstanding, _ work: [Work]) -> [Result<StructuredAnswer, Error>] {
         final class Slots: @unchecked Sendable {
             let lock = NSLock()
             var results: [Result<StructuredAnswer, Error>?]
@@ -126,7 +142,10 @@ extension GenerationService {
                 slots.lock.withLock { slots.results[index] = result }
             }
         }
-        group.wait()
+        let lease = settings.leaseSeconds
+        while group.wait(timeout: .now() + max(1, lease / 3)) == .timedOut {
+            _ = try? db.query("SELECT genre._extend('item_features', $1, $2::text[], $3)", [context.workerID, work.map(\.key), lease])
+        }
         return slots.lock.withLock { slots.results.map { $0 ?? .failure(ProviderError.cancelled) } }
     }
 

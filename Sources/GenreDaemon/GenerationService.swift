@@ -61,6 +61,13 @@ public final class GenerationService: @unchecked Sendable {
             if queued > 0 { context.logger.info("queued items for item understanding", metadata: ["genre.count": "\(queued)"]) }
             sweptPromptHash = task.promptHash
         }
+        do {
+            try client.checkKey()
+        } catch {
+            try recordPause(db, name, until: Date().addingTimeInterval(settings.pollIntervalSeconds), reason: "\(error)")
+            context.health.fail(Self.service, "\(error)")
+            return waitForWork(db)
+        }
         if let budget = try spentBudget(db, client.provider) {
             try recordPause(db, client.provider.name, until: budget.until, reason: budget.reason)
             context.health.fail(Self.service, budget.reason)

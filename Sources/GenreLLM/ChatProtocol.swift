@@ -43,7 +43,9 @@ enum ChatProtocol {
                 switch provider.options.structuredOutput {
                 case .jsonSchema:
                     body["response_format"] = .object(["type": .string("json_schema"),
-                                                       "json_schema": .object(["name": .string("answer"), "strict": .bool(true), "schema": schema])])
+                                                       // Not strict: OpenAI's strict mode refuses keywords such as maxLength;
+                                                       // GENRE checks and repairs the answer itself.
+                                                       "json_schema": .object(["name": .string("answer"), "strict": .bool(false), "schema": schema])])
                 case .jsonObject:
                     body["response_format"] = .object(["type": .string("json_object"), "schema": schema])
                 case .none:
@@ -63,7 +65,10 @@ enum ChatProtocol {
     static func answer(_ kind: Provider.Kind, _ body: JSONValue) -> (content: String, tokensIn: Int?, tokensOut: Int?)? {
         switch kind {
         case .openai:
-            guard let content = body["choices"]?.array?.first?["message"]?["content"]?.string else { return nil }
+            // A refusal comes with no content: its text is the answer (it fits no schema, so it ends as the
+            // item's failure with the text, not as a provider fault).
+            let message = body["choices"]?.array?.first?["message"]
+            guard let content = message?["content"]?.string ?? message?["refusal"]?.string else { return nil }
             return (content, body["usage"]?["prompt_tokens"]?.number.map { Int($0) }, body["usage"]?["completion_tokens"]?.number.map { Int($0) })
         case .ollama:
             guard let content = body["message"]?["content"]?.string else { return nil }

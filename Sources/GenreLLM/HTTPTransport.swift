@@ -92,6 +92,12 @@ private final class BodyCollector: NSObject, URLSessionDataDelegate, @unchecked 
         if cancel { dataTask.cancel() }
     }
 
+    /// Redirects are not followed: the request carries the API key, which must go to the configured host only.
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+        completionHandler(nil)
+    }
+
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
         lock.withLock { self.error = error }
         done.signal()

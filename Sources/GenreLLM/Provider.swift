@@ -24,6 +24,12 @@ public struct Provider: Sendable, Equatable {
         (self.name, self.kind, self.baseURL, self.model, self.apiKeyEnv, self.options) = (name, kind, baseURL, model, apiKeyEnv, options)
     }
 
+    /// Whether an environment variable may be named as a provider's key: not GENRE's own (its database URL)
+    /// nor libpq's (PG*), which an admin could otherwise have the daemon send to any host.
+    public static func mayHoldKey(_ variable: String) -> Bool {
+        !(variable.hasPrefix("GENRE_") || variable.hasPrefix("PG") || variable == "DATABASE_URL")
+    }
+
     /// Per-provider limits: the provider.* settings, overridden by the provider row's own options.
     public struct Options: Sendable, Equatable {
         /// Seconds one request may take (connect, send, generate, receive).

@@ -40,19 +40,22 @@ public final class ProviderClient: @unchecked Sendable {
         if let key { headers["Authorization"] = "Bearer \(key)" }
         let body = Data(ChatProtocol.body(provider, messages, schema: schema, maxTokens: maxTokens).json.utf8)
         let url = URL(string: provider.baseURL.absoluteString + ChatProtocol.path(provider.kind)) ?? provider.baseURL
-        let estimate = messages.reduce(maxTokens) { $0 + TokenEstimate.tokens($1.content) }
+        let promptEstimate = messages.reduce(0) { $0 + TokenEstimate.tokens($1.content) }
+        let estimate = promptEstimate + maxTokens
         let started = Date()
 
         inFlight.wait()
         defer { inFlight.signal() }
+        // The breaker is asked once per request, not per retry: a trial request after a pause must be able to
+        // retry, and its outcome (recorded below either way) is what closes or reopens the breaker.
+        guard breaker.allowRequest() else {
+            if case .open(let until, let lastError) = breaker.state {
+                throw ProviderError.paused(provider: provider.name, until: until, lastError: lastError)
+            }
+            throw ProviderError.paused(provider: provider.name, until: Date().addingTimeInterval(1), lastError: "waiting for the outcome of a trial request")
+        }
         var attempt = 0
         while true {
-            guard breaker.allowRequest() else {
-                if case .open(let until, let lastError) = breaker.state {
-                    throw ProviderError.paused(provider: provider.name, until: until, lastError: lastError)
-                }
-                throw ProviderError.paused(provider: provider.name, until: Date(), lastError: "waiting for the outcome of a trial request")
-            }
             // Reserved and checked in one step, so two threads cannot both take the last slot.
             while case let wait = limiter.reserve(estimatedTokens: estimate), wait > 0 {
                 if !sleep(wait) { throw ProviderError.cancelled }
@@ -73,15 +76,16 @@ public final class ProviderClient: @unchecked Sendable {
             }
             if (200..<300).contains(response.status) {
                 do {
-                    let answer = try decode(response.body, started: started, requests: attempt, estimate: estimate)
+                    let answer = try decode(response.body, key: key, started: started, requests: attempt, promptEstimate: promptEstimate, estimate: estimate)
                     breaker.recordSuccess()
                     return answer
                 } catch let error as ProviderError {
                     try give(up: error)
                 }
             }
+            // Blanked before it is cut, so a key echoed across the cut cannot leak in part.
             let failure = ProviderError.http(provider: provider.name, status: response.status,
-                                             message: redact(String(decoding: response.body.prefix(300), as: UTF8.self), key))
+                                             message: String(redact(String(decoding: response.body, as: UTF8.self), key).prefix(300)))
             guard RetryPolicy.isRetryable(status: response.status) else { try give(up: failure) }
             try retryOrGiveUp(failure, attempt: attempt, retryAfter: RetryPolicy.retryAfterSeconds(response.headers["retry-after"], now: Date()))
         }
@@ -105,15 +109,19 @@ public final class ProviderClient: @unchecked Sendable {
 
     /// Records a failed request with the breaker and throws it.
     private func give(up failure: ProviderError) throws -> Never {
-        if failure.isProviderFault { breaker.recordFailure(failure.description) }
+        if failure.isProviderFault { breaker.recordFailure(failure.description) } else { breaker.recordSuccess() }
         throw failure
     }
 
-    private func decode(_ body: Data, started: Date, requests: Int, estimate: Int) throws -> ChatAnswer {
-        guard let json = JSONValue.strict(String(decoding: body, as: UTF8.self)), let answer = ChatProtocol.answer(provider.kind, json) else {
-            throw ProviderError.malformed(provider: provider.name, "not a \(provider.kind.rawValue) chat answer: \(String(decoding: body.prefix(200), as: UTF8.self))")
+    /// Refuses at once when the key's variable is missing, so the caller can say so before claiming work.
+    public func checkKey() throws { _ = try apiKey() }
+
+    private func decode(_ body: Data, key: String?, started: Date, requests: Int, promptEstimate: Int, estimate: Int) throws -> ChatAnswer {
+        let text = String(decoding: body, as: UTF8.self)
+        guard let json = JSONValue.strict(text), let answer = ChatProtocol.answer(provider.kind, json) else {
+            throw ProviderError.malformed(provider: provider.name, "not a \(provider.kind.rawValue) chat answer: \(redact(text, key).prefix(200))")
         }
-        let tokensIn = answer.tokensIn ?? (estimate - TokenEstimate.tokens(answer.content))
+        let tokensIn = answer.tokensIn ?? promptEstimate
         let tokensOut = answer.tokensOut ?? TokenEstimate.tokens(answer.content)
         limiter.correct(estimated: estimate, actual: tokensIn + tokensOut)
         return ChatAnswer(content: answer.content, tokensIn: max(0, tokensIn), tokensOut: tokensOut,
@@ -123,6 +131,7 @@ public final class ProviderClient: @unchecked Sendable {
     /// The API key from the environment variable the provider row names (nil: the endpoint takes none).
     private func apiKey() throws -> String? {
         guard let variable = provider.apiKeyEnv else { return nil }
+        guard Provider.mayHoldKey(variable) else { throw ProviderError.missingKey(provider: provider.name, variable: variable) }
         guard let key = environment[variable], !key.isEmpty else { throw ProviderError.missingKey(provider: provider.name, variable: variable) }
         return key
     }

@@ -75,6 +75,8 @@ struct GenerationTests {
             ("SELECT genre.create_provider('x', 'openai', 'ftp://h', 'm')", "base_url must start with http"),
             ("SELECT genre.create_provider('x', 'openai', 'http://h/v1', ' ')", "model must name the model"),
             ("SELECT genre.create_provider('x', 'openai', 'http://h/v1', 'm', 'sk-live-abc123')", "must be the NAME of an environment variable"),
+            ("SELECT genre.create_provider('x', 'openai', 'http://h/v1', 'm', 'GENRE_DATABASE_URL')", "holds the database's credentials"),
+            ("SELECT genre.create_provider('x', 'openai', 'http://h/v1', 'm', 'PGPASSWORD')", "holds the database's credentials"),
             ("SELECT genre.create_provider('x', 'openai', 'http://h/v1', 'm', NULL, '{\"timout\": 5}')", "unknown genre provider option \"timout\""),
             ("SELECT genre.create_provider('x', 'openai', 'http://h/v1', 'm', NULL, '{\"concurrency\": 0}')", "between 1 and 64"),
             ("SELECT genre.create_provider('local', 'openai', 'http://h/v1', 'm')", "already exists"),
@@ -152,6 +154,11 @@ struct GenerationTests {
             try rig.step()
             return try rig.c.count("SELECT count(*) FROM genre.dead_letters WHERE queue = 'item_features' AND work_key = 'bake-1'") == 1
         }
+        // Each attempt asked twice: the second time with what was wrong.
+        let bakeRequests = server.requests.filter { $0.text.contains("sourdough") }
+        #expect(bakeRequests.count == 4)
+        let second = try #require(bakeRequests.dropFirst().first.flatMap { JSONValue.strict($0.text) })
+        #expect(second["messages"]?.array?.last?["content"]?.string?.contains("does not fit the JSON schema") == true)
         let error = try #require(try rig.c.scalar("SELECT error FROM genre.dead_letters WHERE work_key = 'bake-1'"))
         #expect(error.contains("does not fit the schema") && error.contains("I think this is a lovely bread recipe."), "\(error)")
         #expect(try rig.c.count("SELECT count(*) FROM genre.item_features") == 4)

@@ -7,10 +7,10 @@ import GenreSupport
 
 /// A provider at a scripted server, with small limits so faults show quickly.
 func scriptedProvider(_ url: URL, retries: Int = 0, timeout: Double = 5, maxBytes: Int = 1 << 20, pauseAfter: Int = 5,
-                      apiKeyEnv: String? = nil) -> Provider {
+                      pauseSeconds: Double = 60, apiKeyEnv: String? = nil) -> Provider {
     Provider(name: "scripted", kind: .openai, baseURL: url.appendingPathComponent("v1"), model: "m", apiKeyEnv: apiKeyEnv,
              options: .init(timeoutSeconds: timeout, concurrency: 2, requestsPerMinute: 0, tokensPerMinute: 0, retries: retries,
-                            maxResponseBytes: maxBytes, pauseAfterFailures: pauseAfter, pauseSeconds: 60, structuredOutput: .jsonSchema))
+                            maxResponseBytes: maxBytes, pauseAfterFailures: pauseAfter, pauseSeconds: pauseSeconds, structuredOutput: .jsonSchema))
 }
 
 let hello: [ChatMessage] = [.user("hello")]
@@ -53,6 +53,19 @@ struct ProviderFaultTests {
         #expect(lastError.contains("503") && server.requests.count == 4)
     }
 
+    @Test("the trial request after a pause may retry, and its success closes the breaker")
+    func trialRetries() throws {
+        let server = try ScriptedHTTPServer { _, index in index < 3 ? .json(status: 503, "{}") : .json(openAIAnswer("ok")) }
+        defer { server.stop() }
+        let client = ProviderClient(provider: scriptedProvider(server.baseURL, retries: 1, pauseAfter: 1, pauseSeconds: 1))
+        #expect(thrown { _ = try client.chat(hello, schema: nil, maxTokens: 8) } != nil)
+        guard case .open = client.state else { Issue.record("not paused after a failed request"); return }
+        Thread.sleep(forTimeInterval: 1.2)
+        let answer = try client.chat(hello, schema: nil, maxTokens: 8)   // the trial: 503, then its retry succeeds
+        #expect(answer.content == "ok" && answer.requests == 2 && server.requests.count == 4)
+        #expect(client.state == .closed)
+    }
+
     @Test("a silent server, a slow trickle, a refused connection, a closed one, malformed JSON and an oversized answer each fail cleanly")
     func transportFaults() throws {
         func failure(_ response: ScriptedResponse, timeout: Double = 5, maxBytes: Int = 1 << 20) throws -> Error? {
@@ -84,13 +97,13 @@ struct ProviderFaultTests {
             .json(status: 401, #"{"error": "bad key \#(request.headers["authorization"] ?? "")"}"#)
         }
         defer { server.stop() }
-        let provider = scriptedProvider(server.baseURL, apiKeyEnv: "GENRE_TEST_PROVIDER_KEY")
-        let error = thrown { _ = try ProviderClient(provider: provider, environment: ["GENRE_TEST_PROVIDER_KEY": key]).chat(hello, schema: nil, maxTokens: 8) }
+        let provider = scriptedProvider(server.baseURL, apiKeyEnv: "TEST_PROVIDER_KEY")
+        let error = thrown { _ = try ProviderClient(provider: provider, environment: ["TEST_PROVIDER_KEY": key]).chat(hello, schema: nil, maxTokens: 8) }
         #expect(server.requests.first?.headers["authorization"] == "Bearer \(key)")
         let message = "\(error.map { "\($0)" } ?? "")"
         #expect(message.contains("401") && message.contains("***") && !message.contains(key), "\(message)")
         let missing = thrown { _ = try ProviderClient(provider: provider, environment: [:]).chat(hello, schema: nil, maxTokens: 8) }
-        #expect("\(missing.map { "\($0)" } ?? "")".contains("GENRE_TEST_PROVIDER_KEY (api_key_env) is not set"))
+        #expect("\(missing.map { "\($0)" } ?? "")".contains("TEST_PROVIDER_KEY (api_key_env) is not set"))
     }
 }
 
@@ -110,8 +123,8 @@ struct GenerationFaultTests {
         #expect(try rig.c.scalar("SELECT state FROM genre.list_providers() WHERE name = 'scripted'") == "paused")
         #expect(try rig.c.scalar("SELECT last_error FROM genre.list_providers()")?.contains("HTTP 500") == true)
         #expect(try rig.c.count("SELECT count(*) FROM genre.dead_letters") == 0, "a failing provider's work is not dead-lettered")
-        #expect(try rig.c.count("SELECT count(*) FROM genre.work_queue WHERE queue = 'item_features' AND attempts > 0") == 0,
-                "the provider's failures are not counted against the items")
+        #expect(try rig.c.count("SELECT count(*) FROM genre.work_queue WHERE queue = 'item_features' AND attempts > 1") == 0,
+                "once the breaker opens, the provider's failures are not counted against the items")
         let health = try #require(rig.service.context.health["generation"])
         #expect(health.consecutiveFailures > 0 && health.lastError?.contains("paused") == true, "\(health.lastError ?? "")")
         let failedRequests = server.requests.count

@@ -58,7 +58,8 @@ struct RealProviderTests {
         let text = try #require(try rig.c.scalar("SELECT genre.render_item_text(i) FROM genre.items i WHERE item_id = $1", [summarised]))
         let summary = try #require(try rig.c.scalar("SELECT features->>'summary' FROM genre.item_features WHERE item_id = $1", [summarised]))
         #expect(text.contains(summary), "\(text)")
-        // Asked again (features dropped, the sweep queues every item): all from the cache, no request.
+        // Asked again (features dropped, the sweep queues every item but a dead-lettered one): all from the
+        // cache, no request.
         try rig.c.query("DELETE FROM genre.item_features")
         rig.service.sweptPromptHash = nil
         try rig.drain()

@@ -46,6 +46,11 @@ BEGIN
     RAISE EXCEPTION 'genre provider "%": model must name the model to call, e.g. gpt-4o-mini', NEW.name USING ERRCODE = 'invalid_parameter_value';
   END IF;
   NEW.api_key_env := nullif(btrim(NEW.api_key_env), '');
+  -- GENRE's and libpq's own variables hold the database's credentials: never sent to a provider.
+  IF NEW.api_key_env ~ '^(GENRE_|PG)' OR NEW.api_key_env = 'DATABASE_URL' THEN
+    RAISE EXCEPTION 'genre provider "%": api_key_env % holds the database''s credentials, not a provider key', NEW.name, NEW.api_key_env
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Name a variable of its own, e.g. OPENAI_API_KEY.';
+  END IF;
   IF NEW.api_key_env IS NOT NULL AND NEW.api_key_env !~ '^[A-Z_][A-Z0-9_]{0,127}$' THEN
     -- Never echo the value: it may be the key itself, pasted by mistake.
     RAISE EXCEPTION 'genre provider "%": api_key_env must be the NAME of an environment variable (upper-case letters, digits, _), not a key', NEW.name
@@ -183,15 +188,19 @@ CREATE OR REPLACE FUNCTION genre._enqueue_stale_features(p_prompt_hash text)
 RETURNS integer LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE v_keys text[];
 BEGIN
+  -- Work already queued keeps its attempts, and an item whose answers never fitted stays in the dead
+  -- letters (a restart must not pay for it again; editing the item or genre.retry_dead_letter brings it back).
   v_keys := ARRAY(SELECT i.item_id FROM genre.items i LEFT JOIN genre.item_features f ON f.item_id = i.item_id
-                   WHERE f.item_id IS NULL OR f.prompt_hash <> p_prompt_hash
-                      OR f.input_hash <> genre._text_hash(genre._feature_input(i))
+                   WHERE (f.item_id IS NULL OR f.prompt_hash <> p_prompt_hash
+                          OR f.input_hash <> genre._text_hash(genre._feature_input(i)))
+                     AND NOT EXISTS (SELECT 1 FROM genre.work_queue q WHERE q.queue = 'item_features' AND q.work_key = i.item_id)
+                     AND NOT EXISTS (SELECT 1 FROM genre.dead_letters d WHERE d.queue = 'item_features' AND d.work_key = i.item_id)
                    ORDER BY i.item_id);
   PERFORM genre._enqueue('item_features', v_keys);
   RETURN cardinality(v_keys);
 END $$;
 COMMENT ON FUNCTION genre._enqueue_stale_features(text) IS
-  'Internal: queues item understanding for every item whose features are missing or were made by another task or from another text.';
+  'Internal: queues item understanding for every item whose features are missing or were made by another task or from another text (not those queued already or dead-lettered).';
 
 -- New or changed features change the text an item is embedded from when the embedding template uses
 -- {llm.*} fields: those items are queued for embedding again.
