@@ -221,6 +221,7 @@ extension GenerationService {
 
     /// Records a provider paused for a reason of the daemon's own (its budget), for genre.list_providers().
     func recordPause(_ db: PostgresConnection, _ provider: String, until: Date, reason: String) throws {
+        pausedByDaemon.insert(provider)
         try db.query("""
             INSERT INTO genre.provider_state (provider, state, paused_until, last_error, updated_at) VALUES ($1, 'paused', $2::timestamptz, $3, now())
             ON CONFLICT (provider) DO UPDATE SET state = 'paused', paused_until = EXCLUDED.paused_until, last_error = EXCLUDED.last_error, updated_at = now()

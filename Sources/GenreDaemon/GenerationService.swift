@@ -18,6 +18,9 @@ public final class GenerationService: @unchecked Sendable {
     var sweptPromptHash: String?
     /// One client per provider, kept while its row is unchanged so its breaker and limits carry over.
     var clients: [String: ProviderClient] = [:]
+    /// Providers this daemon recorded as paused for a reason of its own (budget, missing key): their row is
+    /// set back to ok as soon as the reason is gone, not only after the next claim.
+    var pausedByDaemon = Set<String>()
     static let service = "generation"
     static let task = "features"
 
@@ -73,6 +76,7 @@ public final class GenerationService: @unchecked Sendable {
             context.health.fail(Self.service, budget.reason)
             return waitForWork(db)
         }
+        if pausedByDaemon.remove(name) != nil { try recordState(db, client) }
         if case .open(let until, let lastError) = client.state, until > Date() {
             try recordState(db, client)
             context.health.fail(Self.service, ProviderError.paused(provider: name, until: until, lastError: lastError).description)

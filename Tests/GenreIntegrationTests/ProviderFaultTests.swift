@@ -169,7 +169,13 @@ extension GenerationFaultTests {
         #expect(try rig.c.scalar("SELECT state FROM genre.list_providers()") == "paused")
         #expect(try rig.c.scalar("SELECT last_error FROM genre.list_providers()")?.contains("spent its daily budget (provider.tokens_per_day = 100, used 120)") == true)
         #expect(rig.service.context.health["generation"]?.lastError?.contains("daily budget") == true)
-        try rig.c.query(#"SELECT genre.alter_provider('scripted', options => '{"tokens_per_day": 0}')"#)
+        // With nothing to claim, the provider still shows ok again once its budget has room.
+        try rig.c.query("DELETE FROM genre.work_queue WHERE queue = 'item_features'")
+        try rig.c.query(#"SELECT genre.alter_provider('scripted', options => '{"tokens_per_day": 500}')"#)
+        for _ in 0..<3 { try rig.step() }
+        #expect(try rig.c.scalar("SELECT state FROM genre.list_providers()") == "ok", "a budget with room left un-pauses the provider")
+        #expect(server.requests.count == 2)
+        rig.service.sweptPromptHash = nil   // the sweep queues the three items left
         try rig.drain()
         #expect(try rig.c.count("SELECT count(*) FROM genre.item_features") == 5 && server.requests.count == 5)
     }
