@@ -63,25 +63,15 @@ public final class EmbeddingWorker: @unchecked Sendable {
     }
 
     /// Sleeps until work for this worker may be waiting: a notification for its queues or a settings change,
-    /// or the poll interval. Every event queues its user and wakes `genre_work` listeners with payload
-    /// "users"; under 500 events/s, waking up (and querying) for each of those cost the server 4 ms apiece.
+    /// or the poll interval.
     func waitForOwnWork(_ db: PostgresConnection) {
-        let deadline = Date().addingTimeInterval(min(settings.pollIntervalSeconds, 5))
-        while !context.shutdown.isTriggered {
-            let remaining = deadline.timeIntervalSinceNow
-            guard remaining > 0, let notes = try? db.waitForNotifications(timeout: remaining, wakeFD: context.shutdown.fileDescriptor)
-            else { return }
-            var relevant = false
-            for note in notes {
-                if note.channel == "genre_settings" {
-                    settingsStale = true
-                    relevant = true
-                    if note.payload == "embedding.template" { needsSweep = true }
-                } else if note.payload == "items" || note.payload == "event_texts" {
-                    relevant = true
-                }
+        ServiceLoop.waitForNotes(db, context, seconds: min(settings.pollIntervalSeconds, 5)) { note in
+            if note.channel == "genre_settings" {
+                settingsStale = true
+                if note.payload == "embedding.template" { needsSweep = true }
+                return true
             }
-            if relevant { return }
+            return note.payload == "items" || note.payload == "event_texts"
         }
     }
 
@@ -262,12 +252,7 @@ public final class EmbeddingWorker: @unchecked Sendable {
     }
 
     func claim(_ db: PostgresConnection, queue: String) throws -> [(key: String, version: Int)] {
-        let rows = try db.query("SELECT work_key, version FROM genre._claim($1, $2, $3, $4, $5)",
-                                [queue, context.workerID, batchSize, settings.leaseSeconds, settings.maxAttempts])
-        return (0..<rows.rowCount).compactMap { row in
-            guard let key = rows.string(row, 0), let version = try? rows.int(row, 1) else { return nil }
-            return (key, version)
-        }
+        try ServiceLoop.claim(db, context, queue: queue, batch: batchSize, settings: settings)
     }
 
     func complete(_ db: PostgresConnection, queue: String, _ claimed: [(key: String, version: Int)]) throws {

@@ -16,15 +16,6 @@ extension GenerationService {
         var requests = 0, tokensIn = 0, tokensOut = 0, errors = 0, cacheHits = 0, latencyMs = 0
     }
 
-    func claim(_ db: PostgresConnection, batch: Int) throws -> [(key: String, version: Int)] {
-        let rows = try db.query("SELECT work_key, version FROM genre._claim('item_features', $1, $2, $3, $4)",
-                                [context.workerID, batch, settings.leaseSeconds, settings.maxAttempts])
-        return (0..<rows.rowCount).compactMap { row in
-            guard let key = rows.string(row, 0), let version = try? rows.int(row, 1) else { return nil }
-            return (key, version)
-        }
-    }
-
     /// Answers the claimed items from the cache or the provider, stores what validated, and settles every claim:
     /// done, failed (retried later, dead-lettered with the raw answer in the end), or given back untried when
     /// the provider is paused or the daemon is stopping.
@@ -120,7 +111,7 @@ extension GenerationService {
     static func isItemFault(_ error: Error) -> Bool {
         switch error {
         case is StructuredAnswer.Invalid: return true
-        case let error as ProviderError: if case .http = error { return !error.pausesProvider } else { return false }
+        case let error as ProviderError: if case .http = error { return !error.isProviderFault } else { return false }
         default: return false
         }
     }
@@ -189,21 +180,13 @@ extension GenerationService {
         try db.query("SELECT genre._complete('item_features', $1, $2)", [key, version])
     }
 
-    /// The provider as this daemon sees it, for genre.list_providers().
+    /// The provider as its client sees it (ok, or paused by the circuit breaker), for genre.list_providers().
     func recordState(_ db: PostgresConnection, _ client: ProviderClient) throws {
-        var state = "ok", until: String?, lastError: String?
-        if case .open(let end, let error) = client.state {
-            state = "paused"
-            until = ISO8601DateFormatter().string(from: end)
-            lastError = error
+        if case .open(let until, let error) = client.state {
+            try writeState(db, client.provider.name, paused: until, failures: client.consecutiveFailures, error: error)
+        } else {
+            try writeState(db, client.provider.name, paused: nil, failures: client.consecutiveFailures, error: nil)
         }
-        try db.query("""
-            INSERT INTO genre.provider_state (provider, state, paused_until, consecutive_failures, last_error, updated_at)
-            VALUES ($1, $2, $3::timestamptz, $4, $5, now())
-            ON CONFLICT (provider) DO UPDATE SET state = EXCLUDED.state, paused_until = EXCLUDED.paused_until,
-              consecutive_failures = EXCLUDED.consecutive_failures,
-              last_error = coalesce(EXCLUDED.last_error, genre.provider_state.last_error), updated_at = now()
-            """, [client.provider.name, state, until, client.consecutiveFailures, lastError])
     }
 
     /// The provider's daily token budget, when it is spent: why, and when the next UTC day starts.
@@ -219,34 +202,33 @@ extension GenerationService {
         return ("provider \(provider.name) spent its daily budget (provider.tokens_per_day = \(budget), used \(spent)); its work waits until \(row.string(0, 1) ?? "")", until)
     }
 
-    /// Records a provider paused for a reason of the daemon's own (its budget), for genre.list_providers().
+    /// Records a provider paused for a reason of the daemon's own (its budget, a missing key).
     func recordPause(_ db: PostgresConnection, _ provider: String, until: Date, reason: String) throws {
         pausedByDaemon.insert(provider)
+        try writeState(db, provider, paused: until, failures: nil, error: reason)
+    }
+
+    /// One provider's row in genre.provider_state; a nil failure count or error keeps the stored one.
+    private func writeState(_ db: PostgresConnection, _ provider: String, paused until: Date?, failures: Int?, error: String?) throws {
         try db.query("""
-            INSERT INTO genre.provider_state (provider, state, paused_until, last_error, updated_at) VALUES ($1, 'paused', $2::timestamptz, $3, now())
-            ON CONFLICT (provider) DO UPDATE SET state = 'paused', paused_until = EXCLUDED.paused_until, last_error = EXCLUDED.last_error, updated_at = now()
-            """, [provider, ISO8601DateFormatter().string(from: until), reason])
+            INSERT INTO genre.provider_state AS s (provider, state, paused_until, consecutive_failures, last_error, updated_at)
+            VALUES ($1, $2, $3::timestamptz, coalesce($4::integer, 0), $5, now())
+            ON CONFLICT (provider) DO UPDATE SET state = EXCLUDED.state, paused_until = EXCLUDED.paused_until,
+              consecutive_failures = coalesce($4::integer, s.consecutive_failures),
+              last_error = coalesce(EXCLUDED.last_error, s.last_error), updated_at = now()
+            """, [provider, until == nil ? "ok" : "paused", until.map { ISO8601DateFormatter().string(from: $0) }, failures, error])
     }
 
     /// Sleeps until item work or a settings change may be waiting, or the poll interval (or `atMost`) passes.
     func waitForWork(_ db: PostgresConnection, atMost: Double = .infinity) {
-        let deadline = Date().addingTimeInterval(max(0.05, min(settings.pollIntervalSeconds, 5, atMost)))
-        while !context.shutdown.isTriggered {
-            let remaining = deadline.timeIntervalSinceNow
-            guard remaining > 0, let notes = try? db.waitForNotifications(timeout: remaining, wakeFD: context.shutdown.fileDescriptor)
-            else { return }
-            var relevant = false
-            for note in notes {
-                if note.channel == "genre_settings" {
-                    settingsStale = true
-                    relevant = true
-                    // Switched on, or another task or text: look for stale features again.
-                    if note.payload.hasPrefix("features.") { sweptPromptHash = nil }
-                } else if note.payload == "item_features" {
-                    relevant = true
-                }
+        ServiceLoop.waitForNotes(db, context, seconds: max(0.05, min(settings.pollIntervalSeconds, 5, atMost))) { note in
+            if note.channel == "genre_settings" {
+                settingsStale = true
+                // Switched on, or another task or text: look for stale features again.
+                if note.payload.hasPrefix("features.") { sweptPromptHash = nil }
+                return true
             }
-            if relevant { return }
+            return note.payload == "item_features"
         }
     }
 }

@@ -82,7 +82,7 @@ public final class GenerationService: @unchecked Sendable {
             context.health.fail(Self.service, ProviderError.paused(provider: name, until: until, lastError: lastError).description)
             return waitForWork(db, atMost: until.timeIntervalSinceNow)
         }
-        let claimed = try claim(db, batch: client.provider.options.concurrency)
+        let claimed = try ServiceLoop.claim(db, context, queue: "item_features", batch: client.provider.options.concurrency, settings: settings)
         guard !claimed.isEmpty else { return waitForWork(db) }
         try generate(db, claimed, task: task, client: client)
         try recordState(db, client)

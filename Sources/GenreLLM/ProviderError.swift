@@ -35,9 +35,7 @@ public enum ProviderError: Error, Equatable, CustomStringConvertible {
     /// Whether the failure says something about the provider (counts towards pausing it): the endpoint is
     /// down, slow, unreachable, garbled, or refuses every request (bad key, no such model or path). A 400 or
     /// 422 is about one request (too long, refused content) and must not pause the provider for everyone.
-    public var pausesProvider: Bool { isProviderFault }
-
-    var isProviderFault: Bool {
+    public var isProviderFault: Bool {
         switch self {
         case .http(_, let status, _): return !(400..<500).contains(status) || [401, 403, 404, 408, 425, 429].contains(status)
         case .transport, .malformed: return true
