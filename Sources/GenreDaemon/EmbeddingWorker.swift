@@ -58,7 +58,8 @@ public final class EmbeddingWorker: @unchecked Sendable {
         }
         let items = try embedItems(db, embedder)
         let texts = try embedEventTexts(db, embedder)
-        if items + texts > 0 { return }  // more may be waiting: no pause
+        let profiles = try embedProfiles(db, embedder)
+        if items + texts + profiles > 0 { return }  // more may be waiting: no pause
         waitForOwnWork(db)
     }
 
@@ -71,7 +72,7 @@ public final class EmbeddingWorker: @unchecked Sendable {
                 if note.payload == "embedding.template" { needsSweep = true }
                 return true
             }
-            return note.payload == "items" || note.payload == "event_texts"
+            return note.payload == "items" || note.payload == "event_texts" || note.payload == "profile_texts"
         }
     }
 

@@ -1,5 +1,6 @@
 import GenrePostgres
 import GenreRecommend
+import GenreSupport
 
 /// Reads genre.item_embeddings into the models' index space (row i is item i's vector).
 enum ItemVectors {
@@ -22,9 +23,10 @@ enum ItemVectors {
         return vectors
     }
 
-    /// Every user's embedded search and comment texts, newest first per user (at most `perUser` each).
-    /// One user's texts (the real-time path: by index), or everyone's (a build). Two statements rather than
-    /// `$1 IS NULL OR user_id = $1`, whose generic plan scans every user's texts on each refresh.
+    /// Every user's embedded search and comment texts, newest first per user (at most `perUser` each), then
+    /// the interests of their profile in force. One user's texts (the real-time path: by index), or everyone's
+    /// (a build). Two statements rather than `$1 IS NULL OR user_id = $1`, whose generic plan scans every
+    /// user's texts on each refresh.
     static func loadTexts(_ connection: PostgresConnection, user: String? = nil, perUser: Int = 50) throws -> [String: [UserInterest.TextEvent]] {
         let sql = """
             SELECT user_id, event_type, text, at, embedding::text, dims FROM (
@@ -47,6 +49,27 @@ enum ItemVectors {
         } else {
             try connection.forEachBatch(sql, [perUser], batchSize: 5_000, context: "read text interests", add)
         }
+        try loadProfiles(connection, user: user, into: &texts)
         return texts
+    }
+
+    /// The vectors of each user's profile interests (genre.user_profile_vectors), appended to their texts.
+    static func loadProfiles(_ connection: PostgresConnection, user: String?, into texts: inout [String: [UserInterest.TextEvent]]) throws {
+        let sql = "SELECT user_id, to_jsonb(texts)::text, dims, embeddings::text FROM genre.user_profile_vectors"
+        func add(_ rows: QueryResult) throws {
+            for row in 0..<rows.rowCount {
+                guard let id = rows.string(row, 0), let dims = try rows.int(row, 2),
+                      let interests = rows.string(row, 1).flatMap(JSONValue.strict)?.array?.compactMap(\.string),
+                      let flat = rows.floats(row, 3, count: interests.count * dims) else { continue }
+                for (n, interest) in interests.enumerated() {
+                    texts[id, default: []].append(.profileInterest(interest, vector: Array(flat[n * dims..<(n + 1) * dims])))
+                }
+            }
+        }
+        if let user {
+            try add(try connection.query(sql + " WHERE user_id = $1", [user], context: "read profile interests"))
+        } else {
+            try connection.forEachBatch(sql, batchSize: 5_000, context: "read profile interests", add)
+        }
     }
 }

@@ -5,13 +5,20 @@ import GenreSettings
 import GenreSupport
 
 /// The settings of the generative tasks and the providers they name, read from validated values like
-/// DaemonSettings (llm.*, features.*, and the provider.* defaults each provider's options override).
+/// DaemonSettings (llm.*, features.*, profile.*, and the provider.* defaults each provider's options override).
 public struct LanguageModelSettings: Sendable, Equatable {
     public private(set) var defaultProvider: String
     public private(set) var featuresEnabled: Bool
     public private(set) var featuresProvider: String
     public private(set) var featuresSchema: JSONValue
     public private(set) var featuresMaxTokens: Int
+    public private(set) var profileEnabled: Bool
+    public private(set) var profileProvider: String
+    public private(set) var profileRefreshAfterEvents: Int
+    public private(set) var profileRefreshIntervalHours: Double
+    public private(set) var profileHistoryTokens: Int
+    public private(set) var profileMaxInterests: Int
+    public private(set) var profileMaxTokens: Int
     /// The provider.* settings: defaults of every provider's options.
     public private(set) var providerDefaults: SettingValues
 
@@ -21,11 +28,20 @@ public struct LanguageModelSettings: Sendable, Equatable {
         featuresProvider = v.string("features.provider")
         featuresSchema = v["features.schema"] ?? .null
         featuresMaxTokens = v.integer("features.max_tokens")
+        profileEnabled = v.boolean("profile.enabled")
+        profileProvider = v.string("profile.provider")
+        profileRefreshAfterEvents = v.integer("profile.refresh_after_events")
+        profileRefreshIntervalHours = v.number("profile.refresh_interval_hours")
+        profileHistoryTokens = v.integer("profile.history_tokens")
+        profileMaxInterests = v.integer("profile.max_interests")
+        profileMaxTokens = v.integer("profile.max_tokens")
         providerDefaults = v
     }
 
     /// The provider item understanding uses ("" = none).
     public var featuresProviderName: String { featuresProvider.isEmpty ? defaultProvider : featuresProvider }
+    /// The provider user profiles use ("" = none).
+    public var profileProviderName: String { profileProvider.isEmpty ? defaultProvider : profileProvider }
 
     /// A provider row's options over the provider.* settings; an option this binary cannot read keeps the
     /// setting's value and is reported.

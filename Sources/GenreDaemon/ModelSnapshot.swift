@@ -33,7 +33,7 @@ public struct ModelSnapshot: Sendable {
 
     func interest(_ history: UserHistory, texts: [UserInterest.TextEvent], settings: RecommenderSettings) -> UserInterest? {
         UserInterest.build(history: history, vectors: vectors, texts: texts, textWeight: settings.interestTextWeight,
-                           halfLifeDays: settings.interestHalfLifeDays)
+                           profileWeight: settings.interestProfileWeight, halfLifeDays: settings.interestHalfLifeDays)
     }
 }
 

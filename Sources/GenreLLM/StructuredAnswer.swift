@@ -14,6 +14,11 @@ public struct StructuredAnswer: Sendable {
         public var raw: String
         /// What the two requests cost, for the usage table.
         public var usage: ChatAnswer
+        public init(problems: [String], raw: String, usage: ChatAnswer) {
+            self.problems = problems
+            self.raw = raw
+            self.usage = usage
+        }
         public var description: String {
             "the answer does not fit the schema (\(problems.prefix(5).joined(separator: "; "))); raw answer: \(raw.prefix(2000))"
         }

@@ -89,9 +89,11 @@ public enum Reasons {
         users == 1 ? "Popular: 1 person chose it recently" : "Popular: \(users) people chose it recently"
     }
 
-    /// "your search 'space opera'", "your comment 'loved the ending'" (long texts shortened).
+    /// "your search 'space opera'", "your comment 'loved the ending'", "your interest in heist films" (long
+    /// texts shortened).
     static func textPhrase(_ text: String, event: String) -> String {
         let short = text.count > 60 ? String(text.prefix(57)) + "…" : text
+        if event == UserInterest.profileEvent { return "your interest in \(short)" }
         let noun = event == "search" ? "search" : (event == "comment" ? "comment" : event)
         return "your \(noun) '\(short)'"
     }

@@ -1,7 +1,9 @@
 import GenreLinearAlgebra
 /// What a user is interested in, as one unit vector in the language model's space: the time-decayed,
-/// weighted mean of the vectors of the items they interacted with (dislikes subtract) and of their own
-/// search and comment texts. The strongest sources are kept to explain content recommendations.
+/// weighted mean of the vectors of the items they interacted with (dislikes subtract), of their own search
+/// and comment texts, and of the interests in their profile (generated or set by the person; it does not
+/// decay, and its fixed weight carries a short history and fades into a long one). The strongest sources
+/// are kept to explain content recommendations.
 public struct UserInterest: Sendable {
     public struct Source: Sendable, Equatable {
         public enum Kind: Sendable, Equatable {
@@ -15,19 +17,30 @@ public struct UserInterest: Sendable {
         public var vector: [Float]
     }
 
-    /// A search or comment the user wrote, with its vector.
+    /// A search or comment the user wrote, or an interest in their profile, with its vector.
     public struct TextEvent: Sendable {
         public var text: String
         public var event: String
         public var at: Double
         public var vector: [Float]
+        /// An interest of the user's profile (`event` is `profileEvent`; `at` is not used).
+        public var isProfile: Bool
         public init(text: String, event: String, at: Double, vector: [Float]) {
             self.text = text
             self.event = event
             self.at = at
             self.vector = vector
+            isProfile = false
+        }
+        public static func profileInterest(_ text: String, vector: [Float]) -> TextEvent {
+            var interest = TextEvent(text: text, event: UserInterest.profileEvent, at: 0, vector: vector)
+            interest.isProfile = true
+            return interest
         }
     }
+
+    /// The event name a profile interest carries in sources and reasons.
+    public static let profileEvent = "profile"
 
     public var vector: [Float]
     /// Positive sources, strongest first (at most `maxSources`).
@@ -35,9 +48,13 @@ public struct UserInterest: Sendable {
     static let maxSources = 20
 
     /// nil when nothing in the history has a vector (the user's list then comes from other strategies).
+    /// `profileWeight` is the profile's total weight, shared equally among its interests.
     public static func build(history: UserHistory, vectors: ItemVectorTable, texts: [TextEvent],
-                             textWeight: Double, halfLifeDays: Double) -> UserInterest? {
-        let newest = max(history.anchors.map(\.lastAt).max() ?? -.infinity, texts.map(\.at).max() ?? -.infinity)
+                             textWeight: Double, profileWeight: Double = 0, halfLifeDays: Double) -> UserInterest? {
+        let written = texts.filter { !$0.isProfile }
+        let profile = profileWeight > 0 ? texts.filter { $0.isProfile && $0.vector.count == vectors.dims } : []
+        let newest = max(history.anchors.map(\.lastAt).max() ?? -.infinity, written.map(\.at).max() ?? -.infinity,
+                         profile.isEmpty ? -.infinity : 0)
         guard newest.isFinite, vectors.dims > 0 else { return nil }
         let halfLife = max(halfLifeDays, 1e-6) * 86_400
         func decay(_ at: Double) -> Double { exp2(-max(0, newest - at) / halfLife) }
@@ -52,10 +69,15 @@ public struct UserInterest: Sendable {
             add(v, weight: weight)
             if weight > 0 { sources.append(Source(kind: .item(entry.item), event: entry.dominantEvent, weight: Float(weight), vector: Array(v))) }
         }
-        for text in texts where text.vector.count == vectors.dims && textWeight > 0 {
+        for text in written where text.vector.count == vectors.dims && textWeight > 0 {
             let weight = textWeight * decay(text.at)
             add(text.vector[...], weight: weight)
             sources.append(Source(kind: .text(text.text), event: text.event, weight: Float(weight), vector: text.vector))
+        }
+        for interest in profile {
+            let weight = profileWeight / Double(profile.count)
+            add(interest.vector[...], weight: weight)
+            sources.append(Source(kind: .text(interest.text), event: interest.event, weight: Float(weight), vector: interest.vector))
         }
         let norm = sum.reduce(0) { $0 + $1 * $1 }.squareRoot()
         guard norm > 1e-9 else { return nil }

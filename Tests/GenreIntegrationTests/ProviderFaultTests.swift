@@ -175,7 +175,7 @@ extension GenerationFaultTests {
         for _ in 0..<3 { try rig.step() }
         #expect(try rig.c.scalar("SELECT state FROM genre.list_providers()") == "ok", "a budget with room left un-pauses the provider")
         #expect(server.requests.count == 2)
-        rig.service.sweptPromptHash = nil   // the sweep queues the three items left
+        rig.service.swept["features"] = nil   // the sweep queues the three items left
         try rig.drain()
         #expect(try rig.c.count("SELECT count(*) FROM genre.item_features") == 5 && server.requests.count == 5)
     }

@@ -61,7 +61,7 @@ struct RealProviderTests {
         // Asked again (features dropped, the sweep queues every item but a dead-lettered one): all from the
         // cache, no request.
         try rig.c.query("DELETE FROM genre.item_features")
-        rig.service.sweptPromptHash = nil
+        rig.service.swept["features"] = nil
         try rig.drain()
         #expect(try rig.c.count("SELECT requests FROM genre.llm_usage WHERE provider = 'local'") == requests)
         #expect(try rig.c.count("SELECT count(*) FROM genre.item_features") == stored)

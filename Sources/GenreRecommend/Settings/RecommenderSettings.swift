@@ -20,6 +20,7 @@ public struct RecommenderSettings: Sendable, Equatable {
     public private(set) var similarContentWeight: Float
     public private(set) var blend: BlendWeights
     public private(set) var interestTextWeight: Double
+    public private(set) var interestProfileWeight: Double
     public private(set) var interestHalfLifeDays: Double
     public private(set) var diversityLambda: Float
     /// The freshness part halves every this many days of an item's age (recommend.freshness_half_life_days).
@@ -54,6 +55,7 @@ public struct RecommenderSettings: Sendable, Equatable {
         similarContentWeight = Float(v.number("similar.content_weight"))
         blend = try BlendWeights(v.weights("blend.weights"))
         interestTextWeight = v.number("interest.text_weight")
+        interestProfileWeight = v.number("interest.profile_weight")
         interestHalfLifeDays = v.number("interest.half_life_days")
         diversityLambda = Float(v.number("diversity.lambda"))
         freshnessHalfLifeDays = v.number("recommend.freshness_half_life_days")
@@ -103,6 +105,7 @@ extension RecommenderSettings {
     public func sameInterest(as other: RecommenderSettings) -> Bool {
         eventWeights == other.eventWeights && historyItems == other.historyItems
             && interestTextWeight == other.interestTextWeight && interestHalfLifeDays == other.interestHalfLifeDays
+            && interestProfileWeight == other.interestProfileWeight
     }
 
     /// A user's history under these settings' event weights, anchor limit and re-show rule.

@@ -38,6 +38,8 @@ DECLARE
   v_cut xid8;
   v_count integer;
   v_last bigint;
+  -- Each user's folded events count towards their next profile (genre.profile_activity) while profiles are on.
+  v_profiles boolean := (genre._setting('profile.enabled'))::text::boolean;
 BEGIN
   SELECT * INTO w FROM genre.watermarks WHERE name = 'interactions' FOR UPDATE;
   v_now := pg_current_snapshot();
@@ -75,6 +77,10 @@ BEGIN
           explicit_weight = i.explicit_weight + EXCLUDED.explicit_weight,
           first_at = least(i.first_at, EXCLUDED.first_at),
           last_at = greatest(i.last_at, EXCLUDED.last_at)
+  ), profile_counts AS (
+    INSERT INTO genre.profile_activity AS a (user_id, new_events)
+      SELECT b.user_id, count(*) FROM batch b WHERE v_profiles GROUP BY 1 ORDER BY 1
+    ON CONFLICT (user_id) DO UPDATE SET new_events = a.new_events + EXCLUDED.new_events
   )
   SELECT count(*), max(id) INTO v_count, v_last FROM batch;
 

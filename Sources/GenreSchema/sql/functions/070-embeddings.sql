@@ -179,7 +179,7 @@ CREATE OR REPLACE TRIGGER events_forget_texts AFTER DELETE ON genre.events
 -- vector is missing or was made by another model or template. Work already queued keeps its version.
 CREATE OR REPLACE FUNCTION genre._enqueue_stale_embeddings(p_model text)
 RETURNS integer LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE v_version text := genre._template_version(); v_items integer; v_texts integer;
+DECLARE v_version text := genre._template_version(); v_items integer; v_texts integer; v_profiles integer;
 BEGIN
   INSERT INTO genre.work_queue (queue, work_key)
     SELECT 'items', i.item_id FROM genre.items i LEFT JOIN genre.item_embeddings e ON e.item_id = i.item_id
@@ -193,11 +193,21 @@ BEGIN
      ORDER BY 2
   ON CONFLICT (queue, work_key) DO NOTHING;
   GET DIAGNOSTICS v_texts = ROW_COUNT;
-  IF v_items + v_texts > 0 THEN PERFORM pg_notify('genre_work', 'items'); END IF;
-  RETURN v_items + v_texts;
+  -- Users whose profile in force has no vectors from this model (or whose vectors outlived their profile).
+  INSERT INTO genre.work_queue (queue, work_key)
+    SELECT 'profile_texts', u.user_id
+      FROM (SELECT user_id FROM genre.user_profiles UNION SELECT user_id FROM genre.user_profile_vectors) u
+      LEFT JOIN genre.user_profile_vectors v ON v.user_id = u.user_id
+      CROSS JOIN LATERAL (SELECT (genre._current_profile(u.user_id)).version) c (version)
+     WHERE v.version IS DISTINCT FROM c.version OR v.model <> p_model
+     ORDER BY 2
+  ON CONFLICT (queue, work_key) DO NOTHING;
+  GET DIAGNOSTICS v_profiles = ROW_COUNT;
+  IF v_items + v_texts + v_profiles > 0 THEN PERFORM pg_notify('genre_work', 'items'); END IF;
+  RETURN v_items + v_texts + v_profiles;
 END $$;
 COMMENT ON FUNCTION genre._enqueue_stale_embeddings(text) IS
-  'Internal: queues items and event texts whose vector is missing or stale for the given model and the current template.';
+  'Internal: queues items, event texts and user profiles whose vectors are missing or stale for the given model and the current template.';
 
 -- Completes many claimed keys at once (each only if its version is unchanged); returns how many.
 CREATE OR REPLACE FUNCTION genre._complete_many(p_queue text, p_keys text[], p_versions bigint[])

@@ -2,7 +2,8 @@
 -- `genre install`) gets what its job needs and no more:
 --   reader  read the lists and explanations; log impressions (genre.recommend(..., log_impression => true));
 --           record a user's experiment variant only through genre.recommend
---   writer  insert, update and delete items; insert and delete events (events are immutable)
+--   writer  insert, update and delete items; insert and delete events (events are immutable); show a
+--           person their profile and take their corrections (genre.set_user_profile)
 --   admin   the reader's rights, plus settings, scenarios, tuning runs, experiments and dead letters
 --   daemon  read items and events (never write them), and write everything GENRE computes
 -- Every function runs as its caller (SECURITY INVOKER) except the ones listed below, so table privileges
@@ -28,6 +29,12 @@ ALTER FUNCTION genre._events_forget() SECURITY DEFINER;
 ALTER FUNCTION genre._events_enqueue_texts() SECURITY DEFINER;
 ALTER FUNCTION genre._events_forget_texts() SECURITY DEFINER;
 ALTER FUNCTION genre._events_recheck_conversions() SECURITY DEFINER;
+ALTER FUNCTION genre._events_forget_profiles() SECURITY DEFINER;
+-- * A person corrects their own profile through the application (a writer) or an admin: these two add or
+--   withdraw a 'person' version only; no role but the daemon writes genre.user_profiles itself, so no
+--   application can pass its text off as the model's.
+ALTER FUNCTION genre.set_user_profile(text, text[], text) SECURITY DEFINER;
+ALTER FUNCTION genre.clear_user_profile(text) SECURITY DEFINER;
 -- * Queueing work (genre._enqueue) upserts one (queue, key) wake-up for the daemon on a checked queue name.
 --   The triggers above and the admin's genre.tune and genre.retry_dead_letter queue work this way, so no
 --   role but the daemon needs rights on genre.work_queue itself.
@@ -68,7 +75,7 @@ DECLARE
   v_reader_functions text[] := ARRAY['genre.recommend(text, integer, text[], text, text, boolean)',
                                      'genre.similar_items(text, integer)', 'genre.explain(text, text)',
                                      'genre.intra_list_diversity(text, integer)', 'genre.get(text)',
-                                     'genre.render_item_text(genre.items, text)'];
+                                     'genre.render_item_text(genre.items, text)', 'genre.user_profile(text)'];
   v_admin_functions text[] := ARRAY['genre.set(text, boolean)', 'genre.set(text, double precision)',
                                     'genre.set(text, jsonb)', 'genre.set(text, text)', 'genre.reset(text)',
                                     'genre.set_scenario(text, jsonb, text)', 'genre.drop_scenario(text)',
@@ -78,11 +85,13 @@ DECLARE
                                     'genre.stop_experiment(text, text)', 'genre.retry_dead_letter(bigint)',
                                     'genre.status()', 'genre.create_provider(text, text, text, text, text, jsonb)',
                                     'genre.alter_provider(text, text, text, text, jsonb)', 'genre.drop_provider(text)',
-                                    'genre.list_providers()'];
+                                    'genre.list_providers()', 'genre.set_user_profile(text, text[], text)',
+                                    'genre.clear_user_profile(text)', 'genre.request_user_profiles(text[])'];
   v_results text[] := ARRAY['recommendations', 'item_neighbors', 'popular_items', 'item_factors',
                             'collaborative_models', 'result_generations', 'model_builds', 'interactions',
                             'item_embeddings', 'event_text_embeddings', 'watermarks', 'workers', 'service_health', 'model_state',
-                            'item_features', 'llm_cache', 'llm_usage', 'provider_state'];
+                            'item_features', 'llm_cache', 'llm_usage', 'provider_state', 'user_profiles',
+                            'user_profile_vectors', 'profile_activity'];
   v_config text[] := ARRAY['settings', 'settings_history', 'scenarios', 'tuning_runs', 'tuning_trials',
                            'experiments', 'experiment_variants', 'providers'];
   -- What the admin may do to each configuration table: history and trials are appended, never rewritten.
@@ -111,7 +120,7 @@ BEGIN
 
     IF r.kind IN ('reader', 'admin') THEN
       FOREACH f IN ARRAY v_reader_functions LOOP EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f, r.role_name); END LOOP;
-      EXECUTE format('GRANT SELECT ON genre.recommendations, genre.item_neighbors, genre.popular_items, genre.items, genre.events, genre.interactions, genre.item_embeddings, genre.event_text_embeddings, genre.model_builds, genre.result_generations, genre.experiments, genre.experiment_variants, genre.experiment_results, genre.item_features TO %I', r.role_name);
+      EXECUTE format('GRANT SELECT ON genre.recommendations, genre.item_neighbors, genre.popular_items, genre.items, genre.events, genre.interactions, genre.item_embeddings, genre.event_text_embeddings, genre.model_builds, genre.result_generations, genre.experiments, genre.experiment_variants, genre.experiment_results, genre.item_features, genre.user_profiles, genre.user_profile_vectors TO %I', r.role_name);
       EXECUTE format('GRANT INSERT ON genre.impressions TO %I', r.role_name);
       EXECUTE format('GRANT EXECUTE ON FUNCTION genre._assign_variant(text, text) TO %I', r.role_name);
       EXECUTE format('GRANT USAGE ON SEQUENCE genre.impressions_id_seq TO %I', r.role_name);
@@ -121,6 +130,9 @@ BEGIN
       EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON genre.items TO %I', r.role_name);
       -- genre.render_item_text fills {llm.*} fields from the generated features.
       EXECUTE format('GRANT SELECT ON genre.item_features TO %I', r.role_name);
+      -- Showing a person their profile and taking their corrections.
+      EXECUTE format('GRANT EXECUTE ON FUNCTION genre.user_profile(text), genre.set_user_profile(text, text[], text), genre.clear_user_profile(text) TO %I', r.role_name);
+      EXECUTE format('GRANT SELECT ON genre.user_profiles, genre.user_profile_vectors TO %I', r.role_name);
       EXECUTE format('GRANT SELECT, INSERT, DELETE ON genre.events TO %I', r.role_name);
       EXECUTE format('GRANT USAGE ON SEQUENCE genre.events_id_seq TO %I', r.role_name);
     END IF;

@@ -4,11 +4,11 @@ import GenrePostgres
 import GenreSupport
 
 extension GenerationService {
-    struct Work {
+    struct Work: Sendable {
         var key: String
         var version: Int
-        var text: String
-        var inputHash: String
+        var input: GenerationInput
+        var inputHash: String { input.hash }
     }
 
     /// One step's outcome, for genre.llm_usage.
@@ -16,36 +16,27 @@ extension GenerationService {
         var requests = 0, tokensIn = 0, tokensOut = 0, errors = 0, cacheHits = 0, latencyMs = 0
     }
 
-    /// Answers the claimed items from the cache or the provider, stores what validated, and settles every claim:
+    /// Answers the claimed work from the cache or the provider, stores what validated, and settles every claim:
     /// done, failed (retried later, dead-lettered with the raw answer in the end), or given back untried when
     /// the provider is paused or the daemon is stopping.
-    func generate(_ db: PostgresConnection, _ claimed: [(key: String, version: Int)], task: ItemUnderstanding, client: ProviderClient) throws {
+    func generate(_ db: PostgresConnection, _ claimed: [(key: String, version: Int)], task: GenerationTask, client: ProviderClient) throws {
         let provider = client.provider
-        let rows = try db.query("""
-            SELECT i.item_id, t.text, genre._text_hash(t.text)
-              FROM genre.items i, LATERAL (SELECT genre._feature_input(i) AS text) t
-             WHERE i.item_id = ANY ($1::text[])
-            """, [claimed.map(\.key)])
-        var texts: [String: (text: String, hash: String)] = [:]
-        for row in 0..<rows.rowCount {
-            if let key = rows.string(row, 0) { texts[key] = (rows.string(row, 1) ?? "", rows.string(row, 2) ?? "") }
-        }
+        let inputs = try task.inputs(db, keys: claimed.map(\.key))
         var work: [Work] = []
-        for item in claimed {
-            // A deleted item, or one with no text to read: nothing to generate.
-            guard let input = texts[item.key], !input.text.isEmpty else { try complete(db, item.key, item.version); continue }
-            work.append(Work(key: item.key, version: item.version, text: input.text, inputHash: input.hash))
+        for claim in claimed {
+            guard let input = inputs[claim.key] else { try complete(db, task, claim.key, claim.version); continue }
+            work.append(Work(key: claim.key, version: claim.version, input: input))
         }
         var usage = Usage()
         let cached = try cachedAnswers(db, provider, task, work.map(\.inputHash))
         for item in work {
             guard let answer = cached[item.inputHash] else { continue }
-            try store(db, item, answer.features, provider, task, tokensIn: answer.tokensIn, tokensOut: answer.tokensOut,
-                      latencyMs: answer.latencyMs, cache: false)
+            try store(db, item, answer.output, task, GenerationProvenance(provider: provider, tokensIn: answer.tokensIn,
+                      tokensOut: answer.tokensOut, latencyMs: answer.latencyMs), cache: false)
             usage.cacheHits += 1
         }
         let misses = work.filter { cached[$0.inputHash] == nil }
-        // Items with the same text in one batch are asked about once.
+        // Work with the same text in one batch is asked about once.
         var questions: [Work] = []
         for item in misses where !questions.contains(where: { $0.inputHash == item.inputHash }) { questions.append(item) }
         let answers = Dictionary(uniqueKeysWithValues: zip(questions.map(\.inputHash), ask(db, client, task, questions)))
@@ -68,8 +59,8 @@ extension GenerationService {
                 } else {
                     usage.cacheHits += 1
                 }
-                try store(db, item, answer.value, provider, task, tokensIn: answer.usage.tokensIn, tokensOut: answer.usage.tokensOut,
-                          latencyMs: answer.usage.latencyMs, cache: first)
+                try store(db, item, answer.value, task, GenerationProvenance(provider: provider, tokensIn: answer.usage.tokensIn,
+                          tokensOut: answer.usage.tokensOut, latencyMs: answer.usage.latencyMs), cache: first)
             case .failure(ProviderError.cancelled), .failure(ProviderError.paused):
                 released.append(item.key)
             case .failure(let error) where Self.isItemFault(error) || !providerDown:
@@ -82,8 +73,8 @@ extension GenerationService {
                     usage.requests += 1
                 }
                 usage.errors += 1
-                try db.query("SELECT genre._fail('item_features', $1, $2, $3)",
-                             [item.key, "item features by provider \(provider.name): \(error)", settings.maxAttempts])
+                try db.query("SELECT genre._fail($1, $2, $3, $4)",
+                             [task.queue, item.key, "\(task.name) by provider \(provider.name): \(error)", settings.maxAttempts])
             case .failure:
                 // The provider is down (the breaker opened): the item is not to blame, so no attempt is
                 // counted; the breaker paces further requests.
@@ -95,17 +86,17 @@ extension GenerationService {
         if !released.isEmpty {
             let until: Date
             if case .open(let end, _) = client.state { until = end } else { until = Date().addingTimeInterval(1) }
-            try db.query("SELECT genre._release('item_features', $1, $2::text[], $3::timestamptz)",
-                         [context.workerID, released, ISO8601DateFormatter().string(from: until)])
+            try db.query("SELECT genre._release($1, $2, $3::text[], $4::timestamptz)",
+                         [task.queue, context.workerID, released, ISO8601DateFormatter().string(from: until)])
         }
         try db.query("SELECT genre._record_llm_usage($1, $2, $3, $4, $5, $6, $7, $8)",
-                     [provider.name, Self.task, usage.requests, usage.tokensIn, usage.tokensOut, usage.errors, usage.cacheHits, usage.latencyMs])
+                     [provider.name, task.name, usage.requests, usage.tokensIn, usage.tokensOut, usage.errors, usage.cacheHits, usage.latencyMs])
         if !misses.isEmpty, usage.errors == misses.count {
-            context.health.fail(Self.service, "every request to provider \(provider.name) failed in this step; see genre.list_providers() and genre.dead_letters")
+            context.health.fail(Self.service, "every \(task.name) request to provider \(provider.name) failed in this step; see genre.list_providers() and genre.dead_letters")
         }
     }
 
-    /// Failures that say something about this item's request (its answer never fit the schema, or the provider
+    /// Failures that say something about this work's request (its answer never fit the schema, or the provider
     /// refused the request itself), which count as attempts and end in the dead letters; every other failure is
     /// the provider's and leaves the work queued.
     static func isItemFault(_ error: Error) -> Bool {
@@ -119,7 +110,7 @@ extension GenerationService {
     /// Runs the requests side by side (the client keeps at most `concurrency` in flight), extending the claims'
     /// lease meanwhile: an answer may take minutes (retries, Retry-After), and an expired lease would have
     /// another daemon ask again.
-    func ask(_ db: PostgresConnection, _ client: ProviderClient, _ task: ItemUnderstanding, _ work: [Work]) -> [Result<StructuredAnswer, Error>] {
+    func ask(_ db: PostgresConnection, _ client: ProviderClient, _ task: GenerationTask, _ work: [Work]) -> [Result<StructuredAnswer, Error>] {
         final class Slots: @unchecked Sendable {
             let lock = NSLock()
             var results: [Result<StructuredAnswer, Error>?]
@@ -129,19 +120,19 @@ extension GenerationService {
         let group = DispatchGroup()
         for (index, item) in work.enumerated() {
             DispatchQueue.global().async(group: group) {
-                let result = Result { try task.run(client, itemText: item.text) }
+                let result = Result { try task.ask(client, item.input) }
                 slots.lock.withLock { slots.results[index] = result }
             }
         }
         let lease = settings.leaseSeconds
         while group.wait(timeout: .now() + max(1, lease / 3)) == .timedOut {
-            _ = try? db.query("SELECT genre._extend('item_features', $1, $2::text[], $3)", [context.workerID, work.map(\.key), lease])
+            _ = try? db.query("SELECT genre._extend($1, $2, $3::text[], $4)", [task.queue, context.workerID, work.map(\.key), lease])
         }
         return slots.lock.withLock { slots.results.map { $0 ?? .failure(ProviderError.cancelled) } }
     }
 
-    func cachedAnswers(_ db: PostgresConnection, _ provider: Provider, _ task: ItemUnderstanding, _ hashes: [String])
-        throws -> [String: (features: JSONValue, tokensIn: Int, tokensOut: Int, latencyMs: Int)] {
+    func cachedAnswers(_ db: PostgresConnection, _ provider: Provider, _ task: GenerationTask, _ hashes: [String])
+        throws -> [String: (output: JSONValue, tokensIn: Int, tokensOut: Int, latencyMs: Int)] {
         guard !hashes.isEmpty else { return [:] }
         let rows = try db.query("""
             SELECT input_hash, output::text, coalesce(tokens_in, 0), coalesce(tokens_out, 0), coalesce(latency_ms, 0)
@@ -155,29 +146,25 @@ extension GenerationService {
         return out
     }
 
-    /// The features with their provenance, the answer in the cache, and the claim settled, in one transaction.
-    func store(_ db: PostgresConnection, _ item: Work, _ features: JSONValue, _ provider: Provider, _ task: ItemUnderstanding,
-               tokensIn: Int, tokensOut: Int, latencyMs: Int, cache: Bool) throws {
+    /// The answer with its provenance, the answer in the cache, and the claim settled, in one transaction.
+    func store(_ db: PostgresConnection, _ item: Work, _ answer: JSONValue, _ task: GenerationTask, _ provenance: GenerationProvenance,
+               cache: Bool) throws {
+        let provider = provenance.provider
         try db.transaction {
             if cache {
                 try db.query("""
                     INSERT INTO genre.llm_cache (provider, model, prompt_hash, input_hash, output, tokens_in, tokens_out, latency_ms)
                     VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8) ON CONFLICT DO NOTHING
-                    """, [provider.name, provider.model, task.promptHash, item.inputHash, features.json, tokensIn, tokensOut, latencyMs])
+                    """, [provider.name, provider.model, task.promptHash, item.inputHash, answer.json, provenance.tokensIn,
+                          provenance.tokensOut, provenance.latencyMs])
             }
-            try db.query("""
-                INSERT INTO genre.item_features (item_id, features, provider, model, prompt_hash, input_hash, tokens_in, tokens_out, latency_ms)
-                SELECT $1, $2::jsonb, $3, $4, $5, $6, $7, $8, $9 WHERE EXISTS (SELECT 1 FROM genre.items WHERE item_id = $1)
-                ON CONFLICT (item_id) DO UPDATE SET features = EXCLUDED.features, provider = EXCLUDED.provider, model = EXCLUDED.model,
-                  prompt_hash = EXCLUDED.prompt_hash, input_hash = EXCLUDED.input_hash, tokens_in = EXCLUDED.tokens_in,
-                  tokens_out = EXCLUDED.tokens_out, latency_ms = EXCLUDED.latency_ms, generated_at = now()
-                """, [item.key, features.json, provider.name, provider.model, task.promptHash, item.inputHash, tokensIn, tokensOut, latencyMs])
-            try complete(db, item.key, item.version)
+            try task.save(db, key: item.key, input: item.input, answer: answer, provenance)
+            try complete(db, task, item.key, item.version)
         }
     }
 
-    func complete(_ db: PostgresConnection, _ key: String, _ version: Int) throws {
-        try db.query("SELECT genre._complete('item_features', $1, $2)", [key, version])
+    func complete(_ db: PostgresConnection, _ task: GenerationTask, _ key: String, _ version: Int) throws {
+        try db.query("SELECT genre._complete($1, $2, $3)", [task.queue, key, version])
     }
 
     /// The provider as its client sees it (ok, or paused by the circuit breaker), for genre.list_providers().
@@ -219,16 +206,17 @@ extension GenerationService {
             """, [provider, until == nil ? "ok" : "paused", until.map { ISO8601DateFormatter().string(from: $0) }, failures, error])
     }
 
-    /// Sleeps until item work or a settings change may be waiting, or the poll interval (or `atMost`) passes.
+    /// Sleeps until generation work or a settings change may be waiting, or the poll interval (or `atMost`) passes.
     func waitForWork(_ db: PostgresConnection, atMost: Double = .infinity) {
         ServiceLoop.waitForNotes(db, context, seconds: max(0.05, min(settings.pollIntervalSeconds, 5, atMost))) { note in
             if note.channel == "genre_settings" {
                 settingsStale = true
-                // Switched on, or another task or text: look for stale features again.
-                if note.payload.hasPrefix("features.") { sweptPromptHash = nil }
+                // Switched on, or another task or text: sweep again.
+                if note.payload.hasPrefix("features.") { swept["features"] = nil }
+                if note.payload.hasPrefix("profile.") { swept["profiles"] = nil }
                 return true
             }
-            return note.payload == "item_features"
+            return note.payload == "item_features" || note.payload == "profiles"
         }
     }
 }

@@ -1,0 +1,44 @@
+import Foundation
+import GenreLLM
+import GenrePostgres
+import GenreSupport
+
+/// What the generation service reads for one piece of work: the prompt text, its hash (with the task's prompt
+/// hash, the provider and the model, the cache key), and for profiles how many events the text holds and how
+/// many new events it answers for (the count since the last profile, read with the history).
+struct GenerationInput: Sendable {
+    var text: String
+    var hash: String
+    var events = 0
+    var newEvents = 0
+}
+
+/// Provenance of a stored answer.
+struct GenerationProvenance {
+    var provider: Provider
+    var tokensIn: Int
+    var tokensOut: Int
+    var latencyMs: Int
+}
+
+/// A generative task the service runs from a queue: item understanding (genre.item_features) or user profiles
+/// (genre.user_profiles). The service does the rest the same way for both: claims, the cache, the provider,
+/// usage, failures and pauses.
+protocol GenerationTask: Sendable {
+    /// Its name in genre.llm_usage and in messages.
+    var name: String { get }
+    /// The work queue its keys wait in.
+    var queue: String { get }
+    /// Identifies the task's instructions, schema and limits: part of the cache key.
+    var promptHash: String { get }
+    /// The input of each claimed key; a key left out has nothing to generate from (it is completed).
+    func inputs(_ db: PostgresConnection, keys: [String]) throws -> [String: GenerationInput]
+    /// One answer from the provider, validated (throws StructuredAnswer.Invalid when it never fits).
+    func ask(_ client: ProviderClient, _ input: GenerationInput) throws -> StructuredAnswer
+    /// Stores a validated answer for a key (inside the service's transaction).
+    func save(_ db: PostgresConnection, key: String, input: GenerationInput, answer: JSONValue, _ provenance: GenerationProvenance) throws
+    /// Queues work this task finds due or stale; returns how many keys. Run when the task's prompt changes and
+    /// then every `sweepEverySeconds` (nil: only then).
+    func sweep(_ db: PostgresConnection) throws -> Int
+    var sweepEverySeconds: Double? { get }
+}
