@@ -46,11 +46,11 @@ struct GenerationRig: @unchecked Sendable {
         service.context.health.stepEnded(GenerationService.service)
     }
 
-    /// Steps until no item_features work is available now (or `steps` run out).
-    func drain(steps: Int = 40) throws {
+    /// Steps until no work of `queue` is available now (or `steps` run out).
+    func drain(_ queue: String = "item_features", steps: Int = 40) throws {
         for _ in 0..<steps {
             try step()
-            let waiting = try c.count("SELECT count(*) FROM genre.work_queue WHERE queue = 'item_features' AND available_at <= now() AND claimed_by IS NULL")
+            let waiting = try c.count("SELECT count(*) FROM genre.work_queue WHERE queue = $1 AND available_at <= now() AND claimed_by IS NULL", [queue])
             if waiting == 0 { return }
         }
     }

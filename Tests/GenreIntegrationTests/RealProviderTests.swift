@@ -67,4 +67,51 @@ struct RealProviderTests {
         #expect(try rig.c.count("SELECT count(*) FROM genre.item_features") == stored)
         #expect(try rig.c.count("SELECT cache_hits FROM genre.llm_usage WHERE provider = 'local'") == stored)
     }
+
+    @Test("user profiles with a real model: interests and summary that fit the schema, with provenance, embedded for the interest vector")
+    func userProfiles() throws {
+        let url = try #require(RealProvider.url, "GENRE_TEST_LLM_URL is not set: run `make test-llm`, which starts the server")
+        let rig = try GenerationRig()
+        try rig.c.query("""
+            INSERT INTO genre.items (item_id, title, tags, category) VALUES
+              ('1', 'Toy Story (1995)', '{Animation,Children,Comedy}', 'film'), ('6', 'Heat (1995)', '{Action,Crime,Thriller}', 'film'),
+              ('17', 'Sense and Sensibility (1995)', '{Drama,Romance}', 'film'), ('47', 'Seven (1995)', '{Mystery,Thriller}', 'film');
+            INSERT INTO genre.events (user_id, item_id, event_type, text) VALUES
+              ('crime', '6', 'purchase', NULL), ('crime', '47', 'like', NULL), ('crime', NULL, 'search', 'bank robbery thrillers'),
+              ('family', '1', 'like', NULL), ('family', NULL, 'search', 'animated films for kids'),
+              ('romance', '17', 'purchase', NULL), ('romance', NULL, 'comment', 'I loved the costumes and the love story');
+            """)
+        try rig.c.query("SELECT genre.create_provider('local', 'openai', $1, 'smollm2', NULL, $2::jsonb)",
+                        [url, #"{"structured_output": "json_object", "timeout_seconds": 120, "concurrency": 1, "retries": 1}"#])
+        try rig.c.query("SELECT genre.set('llm.provider', 'local'), genre.set('profile.enabled', true), genre.set('queue.max_attempts', 3)")
+        #expect(try rig.c.scalar("SELECT genre.request_user_profiles(ARRAY['crime', 'family', 'romance'])") == "3")
+        let started = Date()
+        try eventually("profiles or dead letters for all three users", timeout: 300) {
+            try rig.step()
+            return try rig.c.count("SELECT (SELECT count(DISTINCT user_id) FROM genre.user_profiles) + (SELECT count(*) FROM genre.dead_letters)") == 3
+        }
+        let seconds = Date().timeIntervalSince(started)
+        let stored = try rig.c.count("SELECT count(*) FROM genre.user_profiles")
+        let deadLetters = try rig.c.scalar("SELECT string_agg(error, ' | ') FROM genre.dead_letters") ?? ""
+        #expect(stored >= 2, "at most one of three answers may fail: \(deadLetters)")
+        let rows = try rig.c.query("""
+            SELECT cardinality(interests), coalesce(length(summary), 0), provider, model, tokens_in, tokens_out, events_used,
+                   (SELECT bool_and(length(i) BETWEEN 1 AND 80) FROM unnest(interests) i)
+              FROM genre.user_profiles
+            """)
+        for row in 0..<rows.rowCount {
+            let interests = try rows.int(row, 0) ?? 0
+            #expect((1...6).contains(interests) && rows.string(row, 7) == "t", "interests within the schema")
+            #expect(rows.string(row, 2) == "local" && rows.string(row, 3) == "smollm2")
+            #expect(try rows.int(row, 4) ?? 0 > 0 && rows.int(row, 5) ?? 0 > 0 && rows.int(row, 6) ?? 0 >= 2)
+        }
+        let usage = try rig.c.query("SELECT requests, tokens_in, tokens_out FROM genre.llm_usage WHERE task = 'profiles'")
+        print("real provider: \(stored) profiles in \(String(format: "%.1f", seconds)) s, \(try usage.int(0, 0) ?? 0) requests, tokens in \(try usage.int(0, 1) ?? 0), out \(try usage.int(0, 2) ?? 0)")
+        // The daemon embeds each profile's interests (the sentence encoder), ready for the interest vector.
+        let daemon = TestDaemon.start(rig.db)
+        defer { try? daemon.stop() }
+        try eventually("every profile embedded", timeout: 120) {
+            try rig.c.count("SELECT count(*) FROM genre.user_profile_vectors WHERE dims = 384 AND cardinality(embeddings) = 384 * cardinality(texts)") == stored
+        }
+    }
 }
