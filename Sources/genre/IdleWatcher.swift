@@ -3,8 +3,8 @@ import GenreDaemon
 import GenrePostgres
 
 /// For `genre run --exit-when-idle`: stops the daemon once a model exists, every event is folded in, every
-/// text is embedded, the model has seen every vector, no user waits for a refresh, and (with features
-/// enabled) every item has its features or their provider is paused.
+/// text is embedded, the model has seen every vector, no user waits for a refresh, and (with features or
+/// profiles enabled) every item has its features and every due user their profile, or a provider is paused.
 enum IdleWatcher {
     static func start(context: DaemonContext) {
         let thread = Thread {
@@ -21,10 +21,10 @@ enum IdleWatcher {
                     status = try db.query("""
                     SELECT s.last_build_at IS NOT NULL AND s.users_queued = 0 AND s.events_pending = 0
                            AND s.last_build->'details'->>'fingerprint' = genre._model_fingerprint()
-                           AND ((s.items_to_embed = 0 AND s.event_texts_to_embed = 0)
+                           AND ((s.items_to_embed = 0 AND s.event_texts_to_embed = 0 AND s.profiles_to_embed = 0)
                                 OR NOT (genre.get('embedding.enabled'))::text::boolean)
-                           AND (NOT (genre.get('features.enabled'))::text::boolean
-                                OR NOT EXISTS (SELECT 1 FROM genre.work_queue WHERE queue = 'item_features')
+                           AND ((NOT (genre.get('features.enabled'))::text::boolean OR s.item_features_queued = 0)
+                                AND (NOT (genre.get('profile.enabled'))::text::boolean OR s.profiles_queued = 0)
                                 OR EXISTS (SELECT 1 FROM genre.provider_state WHERE state = 'paused' AND paused_until > now()))
                            AND NOT EXISTS (SELECT 1 FROM genre.item_embeddings e
                                             WHERE e.embedded_at > coalesce((s.last_build->'details'->>'embedded_until')::timestamptz, '-infinity'))
