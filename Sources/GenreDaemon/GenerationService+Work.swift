@@ -214,9 +214,10 @@ extension GenerationService {
                 // Switched on, or another task or text: sweep again.
                 if note.payload.hasPrefix("features.") { swept["features"] = nil }
                 if note.payload.hasPrefix("profile.") { swept["profiles"] = nil }
+                if note.payload.hasPrefix("explain.") { swept["explanations"] = nil }
                 return true
             }
-            return note.payload == "item_features" || note.payload == "profiles"
+            return note.payload == "item_features" || note.payload == "profiles" || note.payload == "explanations"
         }
     }
 }

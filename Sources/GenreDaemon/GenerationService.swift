@@ -4,7 +4,8 @@ import GenreLLM
 import GenrePostgres
 import GenreSupport
 
-/// The generative tasks: item understanding (genre.item_features) and user profiles (genre.user_profiles).
+/// The generative tasks: item understanding (genre.item_features), user profiles (genre.user_profiles) and
+/// grounded explanations (genre.explanations).
 /// Claims each enabled task's queue, answers from genre.llm_cache or the task's provider, stores what
 /// validated with its provenance, and counts requests and tokens in genre.llm_usage. Runs on its own thread
 /// and connection, so a slow or failing provider never delays real-time refreshes; a paused provider leaves
@@ -15,8 +16,8 @@ public final class GenerationService: @unchecked Sendable {
     let environment: [String: String]
     var settings = DaemonSettings()
     var settingsStale = true
-    /// Per task: the prompt hash its last sweep looked for, and when it ran.
-    var swept: [String: (promptHash: String, at: Date)] = [:]
+    /// Per task: what its last sweep looked for (GenerationTask.sweepKey), and when it ran.
+    var swept: [String: (key: String, at: Date)] = [:]
     /// One client per provider, kept while its row is unchanged so its breaker and limits carry over.
     var clients: [String: ProviderClient] = [:]
     /// Providers this daemon recorded as paused for a reason of its own (budget, missing key): their row is
@@ -73,6 +74,9 @@ public final class GenerationService: @unchecked Sendable {
                 context.health.fail(Self.service, "features.schema cannot be used: \(error)")
             }
         }
+        if llm.explainTopK > 0 {
+            out.append((ExplanationTask(explanation: GroundedExplanation(), topK: llm.explainTopK), llm.explainProviderName))
+        }
         if llm.profileEnabled {
             out.append((UserProfileTask(profiling: UserProfiling(maxInterests: llm.profileMaxInterests, maxTokens: llm.profileMaxTokens,
                                                                  historyTokens: llm.profileHistoryTokens),
@@ -93,13 +97,14 @@ public final class GenerationService: @unchecked Sendable {
             context.health.fail(Self.service, "provider \(name) (for \(task.name)) does not exist")
             return .idle
         }
-        if let last = swept[task.name], last.promptHash == task.promptHash,
+        let sweepKey = try task.sweepKey(db)
+        if let last = swept[task.name], last.key == sweepKey,
            task.sweepEverySeconds.map({ Date().timeIntervalSince(last.at) < $0 }) ?? true {
             // Swept recently enough.
         } else {
             let queued = try task.sweep(db)
             if queued > 0 { context.logger.info("queued \(task.name) work", metadata: ["genre.count": "\(queued)"]) }
-            swept[task.name] = (task.promptHash, Date())
+            swept[task.name] = (sweepKey, Date())
         }
         do {
             try client.checkKey()

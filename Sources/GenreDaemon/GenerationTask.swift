@@ -4,13 +4,15 @@ import GenrePostgres
 import GenreSupport
 
 /// What the generation service reads for one piece of work: the prompt text, its hash (with the task's prompt
-/// hash, the provider and the model, the cache key), and for profiles how many events the text holds and how
-/// many new events it answers for (the count since the last profile, read with the history).
+/// hash, the provider and the model, the cache key); for profiles how many events the text holds and how
+/// many new events it answers for (the count since the last profile, read with the history); for
+/// explanations the names a sentence may use.
 struct GenerationInput: Sendable {
     var text: String
     var hash: String
     var events = 0
     var newEvents = 0
+    var names: [String] = []
 }
 
 /// Provenance of a stored answer.
@@ -37,8 +39,15 @@ protocol GenerationTask: Sendable {
     func ask(_ client: ProviderClient, _ input: GenerationInput) throws -> StructuredAnswer
     /// Stores a validated answer for a key (inside the service's transaction).
     func save(_ db: PostgresConnection, key: String, input: GenerationInput, answer: JSONValue, _ provenance: GenerationProvenance) throws
-    /// Queues work this task finds due or stale; returns how many keys. Run when the task's prompt changes and
-    /// then every `sweepEverySeconds` (nil: only then).
+    /// Queues work this task finds due or stale; returns how many keys. Run when `sweepKey` changes and then
+    /// every `sweepEverySeconds` (nil: only then).
     func sweep(_ db: PostgresConnection) throws -> Int
     var sweepEverySeconds: Double? { get }
+    /// What the stale work depends on: the prompt hash (another task makes every answer stale), and for
+    /// explanations the published lists too.
+    func sweepKey(_ db: PostgresConnection) throws -> String
+}
+
+extension GenerationTask {
+    func sweepKey(_ db: PostgresConnection) throws -> String { promptHash }
 }

@@ -5,7 +5,7 @@ import GenreSettings
 import GenreSupport
 
 /// The settings of the generative tasks and the providers they name, read from validated values like
-/// DaemonSettings (llm.*, features.*, profile.*, and the provider.* defaults each provider's options override).
+/// DaemonSettings (llm.*, features.*, profile.*, explain.*, and the provider.* defaults each provider's options override).
 public struct LanguageModelSettings: Sendable, Equatable {
     public private(set) var defaultProvider: String
     public private(set) var featuresEnabled: Bool
@@ -19,6 +19,8 @@ public struct LanguageModelSettings: Sendable, Equatable {
     public private(set) var profileHistoryTokens: Int
     public private(set) var profileMaxInterests: Int
     public private(set) var profileMaxTokens: Int
+    public private(set) var explainTopK: Int
+    public private(set) var explainProvider: String
     /// The provider.* settings: defaults of every provider's options.
     public private(set) var providerDefaults: SettingValues
 
@@ -35,6 +37,8 @@ public struct LanguageModelSettings: Sendable, Equatable {
         profileHistoryTokens = v.integer("profile.history_tokens")
         profileMaxInterests = v.integer("profile.max_interests")
         profileMaxTokens = v.integer("profile.max_tokens")
+        explainTopK = v.integer("explain.llm_top_k")
+        explainProvider = v.string("explain.provider")
         providerDefaults = v
     }
 
@@ -42,6 +46,8 @@ public struct LanguageModelSettings: Sendable, Equatable {
     public var featuresProviderName: String { featuresProvider.isEmpty ? defaultProvider : featuresProvider }
     /// The provider user profiles use ("" = none).
     public var profileProviderName: String { profileProvider.isEmpty ? defaultProvider : profileProvider }
+    /// The provider grounded explanations use ("" = none).
+    public var explainProviderName: String { explainProvider.isEmpty ? defaultProvider : explainProvider }
 
     /// A provider row's options over the provider.* settings; an option this binary cannot read keeps the
     /// setting's value and is reported.

@@ -4,7 +4,8 @@ import GenrePostgres
 
 /// For `genre run --exit-when-idle`: stops the daemon once a model exists, every event is folded in, every
 /// text is embedded, the model has seen every vector, no user waits for a refresh, and (with features or
-/// profiles enabled) every item has its features and every due user their profile, or a provider is paused.
+/// profiles or explanations enabled) every item has its features, every due user their profile and every
+/// queued row its sentence, or a provider is paused.
 enum IdleWatcher {
     static func start(context: DaemonContext) {
         let thread = Thread {
@@ -25,6 +26,7 @@ enum IdleWatcher {
                                 OR NOT (genre.get('embedding.enabled'))::text::boolean)
                            AND ((NOT (genre.get('features.enabled'))::text::boolean OR s.item_features_queued = 0)
                                 AND (NOT (genre.get('profile.enabled'))::text::boolean OR s.profiles_queued = 0)
+                                AND ((genre.get('explain.llm_top_k'))::text::integer = 0 OR s.explanations_queued = 0)
                                 OR EXISTS (SELECT 1 FROM genre.provider_state WHERE state = 'paused' AND paused_until > now()))
                            AND NOT EXISTS (SELECT 1 FROM genre.item_embeddings e
                                             WHERE e.embedded_at > coalesce((s.last_build->'details'->>'embedded_until')::timestamptz, '-infinity'))

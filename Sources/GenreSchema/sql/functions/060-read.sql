@@ -85,6 +85,8 @@ DECLARE
   v_variant text;
   v_serves text;
   v_row record;
+  v_llm_k integer := (genre._setting('explain.llm_top_k'))::text::integer;
+  v_sentence text;
 BEGIN
   PERFORM genre._check_read_args('recommend', 'user_id', v_user, recommend.k);
   PERFORM genre._scenario_setting(v_scenario, 'recommend.exclude_seen');   -- unknown scenarios raise here
@@ -106,6 +108,12 @@ BEGIN
     score := v_row.score;
     reasons := CASE WHEN v_variant IS NULL THEN v_row.reasons
                     ELSE v_row.reasons || jsonb_build_object('experiment', jsonb_build_object('name', v_experiment.name, 'variant', v_variant)) END;
+    -- A grounded sentence written for this row's current facts (explain.llm_top_k rows; none while it is 0).
+    IF v_row.rank <= v_llm_k THEN
+      v_sentence := genre._llm_sentence(v_user, v_row.item_id,
+                                        (SELECT coalesce(nullif(i.title, ''), i.item_id) FROM genre.items i WHERE i.item_id = v_row.item_id), v_row.reasons);
+      IF v_sentence IS NOT NULL THEN reasons := reasons || jsonb_build_object('llm_sentence', v_sentence); END IF;
+    END IF;
     IF recommend.log_impression AND v_variant IS NOT NULL AND v_experiment.status = 'running' THEN
       INSERT INTO genre.impressions (experiment, variant, user_id, item_id, rank)
       VALUES (v_experiment.name, v_variant, v_user, v_row.item_id, v_row.rank);
@@ -114,7 +122,7 @@ BEGIN
   END LOOP;
 END $$;
 COMMENT ON FUNCTION genre.recommend(text, integer, text[], text, text, boolean) IS
-  'Top k recommendations for a user: rank, item_id, score, reasons (jsonb: strategies and their shares, anchor items, the search or item closest in text, summary). scenario => name reads the lists of a scenario from genre.scenarios (unknown names raise); when an experiment runs on that scenario, the user''s variant (recorded at their first exposure, then kept) decides which lists they see, named in reasons.experiment, and log_impression => true records the shown items in genre.impressions. Never returns unavailable items, items in exclude, items outside category (when given), or (with recommend.exclude_seen) items the user already has events for; unknown or cold users get popular items.';
+  'Top k recommendations for a user: rank, item_id, score, reasons (jsonb: strategies and their shares, anchor items, the search, item or profile interest closest in text, summary, and for the first explain.llm_top_k rows llm_sentence: a language model''s sentence grounded in those facts, once written). scenario => name reads the lists of a scenario from genre.scenarios (unknown names raise); when an experiment runs on that scenario, the user''s variant (recorded at their first exposure, then kept) decides which lists they see, named in reasons.experiment, and log_impression => true records the shown items in genre.impressions. Never returns unavailable items, items in exclude, items outside category (when given), or (with recommend.exclude_seen) items the user already has events for; unknown or cold users get popular items.';
 
 -- ---------------------------------------------------------------------------------------------------------
 -- genre.similar_items: items most similar to one item, with reasons. Unknown items give an empty result.
@@ -149,7 +157,7 @@ RETURNS TABLE (
   events_applied bigint, events_pending bigint, last_event_id bigint, watermark_at timestamptz,
   items_to_embed bigint, items_embedded bigint, items_without_text bigint, event_texts_to_embed bigint,
   last_build_at timestamptz, last_build jsonb, workers_alive integer, workers jsonb, services jsonb,
-  item_features_queued bigint, profiles_queued bigint, profiles_to_embed bigint)
+  item_features_queued bigint, profiles_queued bigint, profiles_to_embed bigint, explanations_queued bigint)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   WITH live AS (
     SELECT wk.* FROM genre.workers wk WHERE wk.stopped_at IS NULL AND wk.heartbeat_at > now() - interval '30 seconds'
@@ -186,13 +194,14 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
        FROM services s),
     (SELECT count(*) FROM genre.work_queue WHERE queue = 'item_features'),
     (SELECT count(*) FROM genre.work_queue WHERE queue = 'profiles'),
-    (SELECT count(*) FROM genre.work_queue WHERE queue = 'profile_texts')
+    (SELECT count(*) FROM genre.work_queue WHERE queue = 'profile_texts'),
+    (SELECT count(*) FROM genre.work_queue WHERE queue = 'explanations')
   FROM genre.watermarks w
   LEFT JOIN LATERAL (SELECT * FROM genre.model_builds ORDER BY id DESC LIMIT 1) b ON true
   WHERE w.name = 'interactions'
 $$;
 COMMENT ON FUNCTION genre.status() IS
-  'Health at a glance: state (ok, or degraded: and why — no live daemon, or a service whose last steps failed, with its error), queued and claimed users, dead letters, events applied and pending behind the watermark (and the id of the last applied), the time the watermark last moved, the embedding backlog (exact counts: items and event texts queued, items embedded, items whose text renders empty), the last model build, live daemons (heartbeat within 30 s) and each of their services (last step, last success, last error, failures in a row), and the language-model backlog (items waiting for features, users waiting for a profile, profiles waiting to be embedded).';
+  'Health at a glance: state (ok, or degraded: and why — no live daemon, or a service whose last steps failed, with its error), queued and claimed users, dead letters, events applied and pending behind the watermark (and the id of the last applied), the time the watermark last moved, the embedding backlog (exact counts: items and event texts queued, items embedded, items whose text renders empty), the last model build, live daemons (heartbeat within 30 s) and each of their services (last step, last success, last error, failures in a row), and the language-model backlog (items waiting for features, users waiting for a profile, profiles waiting to be embedded, list rows waiting for a grounded sentence).';
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Heartbeats (internal).

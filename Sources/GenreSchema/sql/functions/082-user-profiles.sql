@@ -182,6 +182,8 @@ BEGIN
                    WHERE NOT EXISTS (SELECT 1 FROM genre.events e WHERE e.user_id = o.user_id));
   DELETE FROM genre.user_profiles WHERE user_id = ANY (v_gone) AND source = 'model';
   DELETE FROM genre.profile_activity WHERE user_id = ANY (v_gone);
+  -- Sentences written from their history go too.
+  DELETE FROM genre.explanations WHERE user_id = ANY (v_gone);
   DELETE FROM genre.work_queue WHERE queue = 'profiles' AND work_key = ANY (v_gone);
   -- Their vectors follow (the profile in force is re-read and embedded, or its vectors dropped).
   PERFORM genre._enqueue('profile_texts', ARRAY(SELECT DISTINCT user_id FROM genre.user_profile_vectors WHERE user_id = ANY (v_gone)));
@@ -192,6 +194,6 @@ BEGIN
   RETURN NULL;
 END $$;
 COMMENT ON FUNCTION genre._events_forget_profiles() IS
-  'Internal trigger: deleted events take the generated profiles of users with no events left with them, and queue a new profile for the others.';
+  'Internal trigger: deleted events take the generated profiles and explanations of users with no events left with them, and queue a new profile for the others.';
 CREATE OR REPLACE TRIGGER events_forget_profiles AFTER DELETE ON genre.events
   REFERENCING OLD TABLE AS old_events FOR EACH STATEMENT EXECUTE FUNCTION genre._events_forget_profiles();

@@ -16,8 +16,10 @@ RETURNS text LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 COMMENT ON FUNCTION genre._verb(text) IS 'Internal: how an event type reads in a sentence ("bought", "liked" ...), from genre._event_verbs().';
 
-CREATE OR REPLACE FUNCTION genre.explain(user_id text, item_id text)
-RETURNS TABLE (sentence text, details jsonb)
+-- (Dropped first: the llm_sentence column was added, and CREATE OR REPLACE cannot change a result type.)
+DROP FUNCTION IF EXISTS genre.explain(text, text);
+CREATE FUNCTION genre.explain(user_id text, item_id text)
+RETURNS TABLE (sentence text, details jsonb, llm_sentence text)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 #variable_conflict use_column
 DECLARE
@@ -37,7 +39,7 @@ BEGIN
   END IF;
   SELECT * INTO v_item FROM genre.items i WHERE i.item_id = v_item_id;
   IF NOT FOUND THEN
-    RETURN QUERY SELECT format('There is no item %s in genre.items.', v_item_id), jsonb_build_object('item_id', v_item_id, 'known', false);
+    RETURN QUERY SELECT format('There is no item %s in genre.items.', v_item_id), jsonb_build_object('item_id', v_item_id, 'known', false), NULL::text;
     RETURN;
   END IF;
   v_name := coalesce(nullif(v_item.title, ''), v_item.item_id);
@@ -66,6 +68,10 @@ BEGIN
                 FROM genre.event_text_embeddings t JOIN genre.events ev ON ev.id = t.event_id
                WHERE t.user_id = v_user ORDER BY ev.occurred_at DESC LIMIT 20)
              UNION ALL
+             (SELECT 'profile', t.text, 'profile', v.embeddings[(t.n - 1) * v.dims + 1 : t.n * v.dims]
+                FROM genre.user_profile_vectors v, unnest(v.texts) WITH ORDINALITY t (text, n)
+               WHERE v.user_id = v_user AND v.dims = ie.dims)
+             UNION ALL
              (SELECT 'item', coalesce(i.title, i.item_id), x.event_type, e2.embedding
                 FROM (SELECT DISTINCT ON (e.item_id) e.item_id, e.event_type, e.occurred_at FROM genre.events e
                        WHERE e.user_id = v_user AND e.item_id IS NOT NULL AND e.item_id <> v_item_id AND e.event_type <> 'dislike'
@@ -81,8 +87,9 @@ BEGIN
     v_parts := v_parts || format('people who chose %s also chose it', v_cooc->0->>'title');
   END IF;
   IF v_content IS NOT NULL THEN
-    v_parts := v_parts || CASE WHEN v_content->>'kind' = 'text'
-      THEN format('its text is close to your %s ''%s'' (similarity %s)', v_content->>'event', left(v_content->>'label', 60), v_content->>'similarity')
+    v_parts := v_parts || CASE
+      WHEN v_content->>'kind' = 'profile' THEN format('its text is close to your interest in %s (similarity %s)', left(v_content->>'label', 60), v_content->>'similarity')
+      WHEN v_content->>'kind' = 'text' THEN format('its text is close to your %s ''%s'' (similarity %s)', v_content->>'event', left(v_content->>'label', 60), v_content->>'similarity')
       ELSE format('its text is close to %s, which you %s (similarity %s)', v_content->>'label', genre._verb(v_content->>'event'), v_content->>'similarity') END;
   END IF;
   IF v_popular IS NOT NULL THEN v_parts := v_parts || format('it ranks #%s in popularity', v_popular); END IF;
@@ -99,10 +106,11 @@ BEGIN
     jsonb_build_object('item_id', v_item_id, 'title', v_name, 'available', v_item.available,
                        'rank', v_rec.rank, 'score', v_rec.score, 'reasons', v_rec.reasons,
                        'already', v_seen.event_type, 'cooccurrence', v_cooc, 'closest_interest', v_content,
-                       'popularity_rank', v_popular);
+                       'popularity_rank', v_popular),
+    v_rec.reasons->>'llm_sentence';
 END $$;
 COMMENT ON FUNCTION genre.explain(text, text) IS
-  'Why an item is or is not on a user''s list, for any item: one readable sentence, plus jsonb with its rank and stored reasons (if listed), whether the user already has it, the history items it co-occurs with, the closest of the user''s searches, comments and items in the language model''s space, and its popularity rank.';
+  'Why an item is or is not on a user''s list, for any item: one readable sentence (from templates), plus jsonb with its rank and stored reasons (if listed), whether the user already has it, the history items it co-occurs with, the closest of the user''s searches, comments, profile interests and items in the language model''s space, and its popularity rank; and llm_sentence, a language model''s sentence grounded in the row''s facts when explain.llm_top_k covers the row and one was written (else NULL).';
 
 -- How varied a user's list is: 1 − the mean pairwise cosine of the vectors of their top k items.
 CREATE OR REPLACE FUNCTION genre.intra_list_diversity(user_id text, k integer DEFAULT 10)
