@@ -3,8 +3,10 @@ import GenreSupport
 
 /// Grounded explanations: a model rewrites a list row's facts (its anchors, the closest search or profile
 /// interest, popularity, shares) as one sentence for the person. The sentence may use those facts only: one
-/// that quotes anything the facts do not hold, or names a catalogue title the facts do not name, is rejected
-/// (the template sentence stays), so a model can make the reason friendlier but never invent one.
+/// that quotes anything the facts do not hold, names a catalogue title the facts do not name, or uses a
+/// capitalised name the facts do not contain (an invented company, person or place) is rejected (the
+/// template sentence stays), so a model can make the reason friendlier but not invent one. What it cannot
+/// catch: an invented detail in lower-case words ("a recent release").
 public struct GroundedExplanation: Sendable {
     public let maxTokens: Int
     public static let maxLength = 240
@@ -55,6 +57,7 @@ public struct GroundedExplanation: Sendable {
         for title in mentionedTitles where containsWord(lowerSentence, title) {
             if !allowed.contains(where: { $0.contains(title) }) { return "it names \"\(title)\", which is not in the facts" }
         }
+        if let name = unknownProperName(in: sentence, facts: lowerFacts) { return "it names \"\(name)\", which is not in the facts" }
         return nil
     }
 
@@ -79,6 +82,29 @@ public struct GroundedExplanation: Sendable {
             }
         }
         return out
+    }
+
+    /// The first capitalised word that does not start a sentence and does not occur in the facts.
+    static func unknownProperName(in sentence: String, facts lowerFacts: String) -> String? {
+        var sentenceStart = true
+        var word = ""
+        func check() -> String? {
+            defer { word = "" }
+            guard let first = word.first else { return nil }
+            let starts = sentenceStart
+            sentenceStart = false
+            guard first.isUppercase, !starts, word != "I", !containsWord(lowerFacts, word.lowercased()) else { return nil }
+            return word
+        }
+        for character in sentence {
+            if character.isLetter || character.isNumber || (character == "'" && !word.isEmpty) {
+                word.append(character)
+                continue
+            }
+            if let name = check() { return name }
+            if ".!?:;\n".contains(character) { sentenceStart = true }
+        }
+        return check()
     }
 
     /// Whether `word` occurs in `text` with no letter or digit right before or after it.

@@ -14,7 +14,7 @@ struct ExplanationTests {
             let facts = JSONValue.strict(request.text)?["messages"]?.array?.last?["content"]?.string ?? ""
             let lines = facts.split(separator: "\n").map(String.init)
             let item = lines.first?.replacingOccurrences(of: "Recommended item: ", with: "") ?? "?"
-            let anchor = lines.first(where: { $0.hasPrefix("The user ") }).map { String($0.dropFirst("The user ".count).dropLast()) } ?? "chose similar things"
+            let anchor = lines.first(where: { $0.hasPrefix("You ") }).map { String($0.dropFirst("You ".count).dropLast()) } ?? "chose similar things"
             let sentence = index == 1 ? "You will love \(item) as much as a-title 1." : "You \(anchor), so \(item) is for you."
             return .json(openAIAnswer(JSONValue.object(["sentence": .string(sentence)]).json))
         }

@@ -114,4 +114,43 @@ struct RealProviderTests {
             try rig.c.count("SELECT count(*) FROM genre.user_profile_vectors WHERE dims = 384 AND cardinality(embeddings) = 384 * cardinality(texts)") == stored
         }
     }
+
+    @Test("grounded explanations with a real model: one sentence per row from its facts, stored with provenance, shown only when grounded")
+    func groundedExplanations() throws {
+        let url = try #require(RealProvider.url, "GENRE_TEST_LLM_URL is not set: run `make test-llm`, which starts the server")
+        let db = try TestDatabase.create()
+        let c = try db.connect()
+        try seedTwoClusters(c, users: 10)
+        try c.query("SELECT genre.create_provider('local', 'openai', $1, 'smollm2', NULL, $2::jsonb)",
+                    [url, #"{"structured_output": "json_object", "timeout_seconds": 120, "concurrency": 1, "retries": 1}"#])
+        try c.query("SELECT genre.set('llm.provider', 'local'), genre.set('explain.llm_top_k', 2), genre.set('queue.max_attempts', 3)")
+        let daemon = TestDaemon.start(db)
+        defer { try? daemon.stop() }
+        try eventually("lists built", timeout: 120) { try c.count("SELECT count(*) FROM genre.recommend('u1', 5) WHERE reasons ? 'because'") > 0 }
+        #expect(try c.scalar("SELECT genre.request_explanations(ARRAY['u1'])") == "2")
+        let started = Date()
+        try eventually("both rows explained or dead-lettered", timeout: 300) {
+            try c.count("SELECT (SELECT count(*) FROM genre.explanations) + (SELECT count(*) FROM genre.dead_letters WHERE queue = 'explanations')") >= 2
+                && c.count("SELECT count(*) FROM genre.work_queue WHERE queue = 'explanations'") == 0
+        }
+        let rows = try c.query("SELECT coalesce(sentence, rejected), sentence IS NOT NULL, problem, provider, model, tokens_in, tokens_out FROM genre.explanations")
+        for row in 0..<rows.rowCount {
+            let text = rows.string(row, 0) ?? ""
+            #expect(!text.isEmpty && text.count <= 240)
+            #expect(rows.string(row, 1) == "t" || rows.string(row, 2)?.hasPrefix("it ") == true, "a rejected sentence says why")
+            let tokensIn = try rows.int(row, 5) ?? 0
+            #expect(rows.string(row, 3) == "local" && rows.string(row, 4) == "smollm2" && tokensIn > 0)
+            print("real provider: explanation (\(rows.string(row, 1) == "t" ? "shown" : "rejected: \(rows.string(row, 2) ?? "")")): \(text)")
+        }
+        // Every grounded sentence written for a row's current facts is shown with it (a build may have moved
+        // an explained item out of the first two rows meanwhile).
+        let shown = try c.count("SELECT count(*) FROM genre.recommend('u1', 2) WHERE reasons ? 'llm_sentence'")
+        let grounded = try c.count("""
+            SELECT count(*) FROM genre.recommend('u1', 2) r JOIN genre.explanations e ON e.user_id = 'u1' AND e.item_id = r.item_id
+             WHERE e.sentence IS NOT NULL
+               AND e.facts_hash = genre._text_hash((SELECT facts FROM genre._explanation_input(jsonb_build_array('u1', r.item_id)::text)))
+            """)
+        #expect(shown == grounded, "every grounded sentence of the list is shown")
+        print("real provider: \(rows.rowCount) explanations in \(String(format: "%.1f", Date().timeIntervalSince(started))) s, \(shown) shown")
+    }
 }

@@ -4,8 +4,8 @@ import Testing
 @Suite struct GroundedExplanationTests {
     let facts = """
         Recommended item: Heat (1995)
-        The user liked Seven (1995).
-        Its text is close to the user's search "bank robbery thrillers".
+        You liked Seven (1995).
+        Its text is close to your search "bank robbery thrillers".
         Share of the score: people with similar taste 70%, text similarity 30%.
         """
     let names = ["Heat (1995)", "Seven (1995)", "bank robbery thrillers"]
@@ -26,6 +26,10 @@ import Testing
                                             mentionedTitles: []) == "it quotes \"heist films\", which is not in the facts")
         #expect(GroundedExplanation.problem(sentence: "You'll like it: \"bank robbery thrillers!\"", facts: facts, names: names,
                                             mentionedTitles: []) == nil, "an apostrophe is not a quotation; trailing punctuation is ignored")
+        #expect(GroundedExplanation.problem(sentence: "You bought Seven, a film by the company Bidder.", facts: facts, names: names,
+                                            mentionedTitles: ["seven"]) == "it names \"Bidder\", which is not in the facts")
+        #expect(GroundedExplanation.problem(sentence: "Since you liked Seven. Heat is next.", facts: facts, names: names,
+                                            mentionedTitles: ["seven", "heat"]) == nil, "a capital that starts a sentence names nothing")
     }
 
     @Test("titles are compared without a trailing year, in lower case")

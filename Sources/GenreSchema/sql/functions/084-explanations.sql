@@ -15,18 +15,18 @@ DECLARE
   v_shares text;
 BEGIN
   FOR v_anchor IN SELECT a FROM jsonb_array_elements(coalesce(p_reasons -> 'because', '[]')) a LIMIT 3 LOOP
-    v_lines := v_lines || format('The user %s %s.', genre._verb(v_anchor ->> 'event'), v_anchor ->> 'title');
+    v_lines := v_lines || format('You %s %s.', genre._verb(v_anchor ->> 'event'), v_anchor ->> 'title');
     v_names := v_names || (v_anchor ->> 'title');
   END LOOP;
   IF v_similar IS NOT NULL THEN
     IF v_similar ? 'title' THEN
-      v_lines := v_lines || format('Its text is close to %s, which the user %s.', v_similar ->> 'title', genre._verb(v_similar ->> 'event'));
+      v_lines := v_lines || format('Its text is close to %s, which you %s.', v_similar ->> 'title', genre._verb(v_similar ->> 'event'));
       v_names := v_names || (v_similar ->> 'title');
     ELSIF v_similar ->> 'event' = 'profile' THEN
-      v_lines := v_lines || format('It matches the user''s interest in %s.', v_similar ->> 'text');
+      v_lines := v_lines || format('It matches your interest in %s.', v_similar ->> 'text');
       v_names := v_names || (v_similar ->> 'text');
     ELSE
-      v_lines := v_lines || format('Its text is close to the user''s %s "%s".', v_similar ->> 'event', v_similar ->> 'text');
+      v_lines := v_lines || format('Its text is close to your %s "%s".', v_similar ->> 'event', v_similar ->> 'text');
       v_names := v_names || (v_similar ->> 'text');
     END IF;
   END IF;
@@ -34,7 +34,7 @@ BEGIN
     v_lines := v_lines || format('%s people chose it recently.', p_reasons ->> 'users');
   END IF;
   SELECT string_agg(format('%s %s%%', CASE s.key WHEN 'collaborative' THEN 'people with similar taste'
-                                                  WHEN 'cooccurrence' THEN 'chosen together with the user''s items'
+                                                  WHEN 'cooccurrence' THEN 'chosen together with your items'
                                                   WHEN 'content' THEN 'text similarity'
                                                   WHEN 'popularity' THEN 'popularity'
                                                   WHEN 'freshness' THEN 'new in the catalogue' ELSE s.key END,
