@@ -2,8 +2,9 @@
 # `make demo-llm`: a generative model in the loop. Starts the local llama.cpp server (scripts/llm-server.sh:
 # built on first use, about 13 minutes), loads the 40 most-rated MovieLens latest-small films and their ratings
 # into a database of their own (genre_llm_demo, so `make demo`'s stays as it is), lets SmolLM2-135M write
-# features for each film, and prints them, a user's list and the usage table. SmolLM2 writes poor text: this
-# shows the machinery, not the quality a strong model brings.
+# features for each film, profiles for five users and a sentence for the first rows of their lists, and
+# prints them, a user's list and the usage table. SmolLM2 writes poor text: this shows the machinery, not the
+# quality a strong model brings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,16 +45,23 @@ for r in ratings:
 print("COMMIT;")
 PY
 
+DEMO_USERS="ARRAY['1', '4', '6', '15', '18']"
 psql -X -q "$URL" -c "SELECT genre.create_provider('local', 'openai', '$LLM_URL', 'smollm2', options => '{\"structured_output\": \"json_object\", \"timeout_seconds\": 120}')" \
-  -c "SELECT genre.set('llm.provider', 'local')" -c "SELECT genre.set('features.enabled', true)" >/dev/null
+  -c "SELECT genre.set('llm.provider', 'local')" -c "SELECT genre.set('features.enabled', true)" \
+  -c "SELECT genre.set('profile.enabled', true)" -c "SELECT genre.set('explain.llm_top_k', 3)" \
+  -c "SELECT genre.request_user_profiles($DEMO_USERS)" >/dev/null
 
-echo "==> the daemon: features for every film (about 4 s each), embeddings, models, every user's list"
-time "$BIN" run --exit-when-idle --database-url "$URL" 2>&1 | grep -E "queued items|build (starting|finished)|idle" || true
+echo "==> the daemon: features for every film (about 4 s each), profiles for five users, embeddings, models,"
+echo "    every user's list, and a sentence for the first three rows of the five users' lists (queued when their"
+echo "    profiles are embedded and their lists refreshed)"
+time "$BIN" run --exit-when-idle --database-url "$URL" 2>&1 | grep -E "queued .* work|build (starting|finished)|idle" || true
 
 psql -X "$URL" -c "SELECT f.item_id, i.title, f.features->>'summary' AS summary, f.features->'topics' AS topics, f.tokens_in, f.tokens_out, f.latency_ms
                    FROM genre.item_features f JOIN genre.items i USING (item_id) ORDER BY f.item_id::int LIMIT 8" \
   -c "SELECT genre.render_item_text(i) AS embedded_text FROM genre.items i WHERE item_id = '1'" \
-  -c "SELECT r.rank, i.title, r.reasons->>'summary' AS why FROM genre.recommend('1', 5) r JOIN genre.items i USING (item_id) ORDER BY r.rank" \
+  -c "SELECT user_id, source, interests, summary, tokens_in, tokens_out, latency_ms FROM genre.user_profiles ORDER BY user_id::int" \
+  -c "SELECT r.rank, i.title, r.reasons->>'summary' AS why, r.reasons->>'llm_sentence' AS llm_sentence FROM genre.recommend('1', 5) r JOIN genre.items i USING (item_id) ORDER BY r.rank" \
+  -c "SELECT user_id, item_id, coalesce(sentence, 'REJECTED: ' || problem) AS sentence FROM genre.explanations ORDER BY user_id::int, item_id LIMIT 15" \
   -c "SELECT provider, hour, task, requests, tokens_in, tokens_out, errors, cache_hits, latency_ms_total FROM genre.llm_usage" \
   -c "SELECT name, state, requests_24h, tokens_in_24h, tokens_out_24h, errors_24h FROM genre.list_providers()"
 echo "Dead letters (answers that never fit the schema, with the raw text): psql \"$URL\" -c 'SELECT * FROM genre.dead_letters'"
