@@ -88,7 +88,8 @@ public struct DaemonSettings: Sendable, Equatable {
             guard let name = scenarios.string(row, 0), let text = scenarios.string(row, 1),
                   case .object(let overrides) = SettingValue.parse(text) else { continue }
             var model = settings.model
-            for (key, value) in overrides.sorted(by: { $0.key < $1.key }) {
+            // Overrides of keys only SQL reads (rerank.weight) are SQL's to apply.
+            for (key, value) in overrides.sorted(by: { $0.key < $1.key }) where SettingsCatalogue.byKey[key]?.reader != .database {
                 // Validated by the scenarios trigger.
                 do {
                     try model.apply(key: key, value: value)

@@ -27,7 +27,7 @@ struct ExplanationTask: GenerationTask {
                                    [key], context: "read the facts of a list row")
             guard row.rowCount > 0, let facts = row.string(0, 0), let hash = row.string(0, 2) else { continue }
             let names = row.string(0, 1).flatMap(JSONValue.strict)?.array?.compactMap(\.string) ?? []
-            out[key] = GenerationInput(text: facts, hash: hash, names: names)
+            out[key] = GenerationInput(text: facts, hash: hash, detail: .object(["names": .array(names.map { .string($0) })]))
         }
         return out
     }
@@ -46,7 +46,8 @@ struct ExplanationTask: GenerationTask {
               let user = parts[0].string, let item = parts[1].string else { return }
         let mentioned = try db.query("SELECT genre._titles_in($1)", [sentence], context: "find titles in a sentence")
         let titles = (0..<mentioned.rowCount).compactMap { mentioned.string($0, 0) }
-        let problem = GroundedExplanation.problem(sentence: sentence, facts: input.text, names: input.names, mentionedTitles: titles)
+        let names = input.detail["names"]?.array?.compactMap(\.string) ?? []
+        let problem = GroundedExplanation.problem(sentence: sentence, facts: input.text, names: names, mentionedTitles: titles)
         try db.query("""
             INSERT INTO genre.explanations (user_id, item_id, facts_hash, sentence, rejected, problem, provider, model, prompt_hash,
                                             tokens_in, tokens_out, latency_ms)

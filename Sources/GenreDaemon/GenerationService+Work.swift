@@ -215,9 +215,10 @@ extension GenerationService {
                 if note.payload.hasPrefix("features.") { swept["features"] = nil }
                 if note.payload.hasPrefix("profile.") { swept["profiles"] = nil }
                 if note.payload.hasPrefix("explain.") { swept["explanations"] = nil }
+                if note.payload.hasPrefix("rerank.") { swept["rerank"] = nil }
                 return true
             }
-            return note.payload == "item_features" || note.payload == "profiles" || note.payload == "explanations"
+            return ["item_features", "profiles", "explanations", "rerank"].contains(note.payload)
         }
     }
 }

@@ -4,8 +4,8 @@ import GenreLLM
 import GenrePostgres
 import GenreSupport
 
-/// The generative tasks: item understanding (genre.item_features), user profiles (genre.user_profiles) and
-/// grounded explanations (genre.explanations).
+/// The generative tasks: item understanding (genre.item_features), user profiles (genre.user_profiles),
+/// the re-ranking stage (genre.reranks, blended into the lists) and grounded explanations (genre.explanations).
 /// Claims each enabled task's queue, answers from genre.llm_cache or the task's provider, stores what
 /// validated with its provenance, and counts requests and tokens in genre.llm_usage. Runs on its own thread
 /// and connection, so a slow or failing provider never delays real-time refreshes; a paused provider leaves
@@ -76,6 +76,10 @@ public final class GenerationService: @unchecked Sendable {
         }
         if llm.explainTopK > 0 {
             out.append((ExplanationTask(explanation: GroundedExplanation(), topK: llm.explainTopK), llm.explainProviderName))
+        }
+        if settings.variants.contains(where: { $0.model.rerankTopN > 0 }) {
+            out.append((RerankTask(listwise: ListwiseRerank(maxTokens: llm.rerankMaxTokens), mode: RerankTask.Mode(rawValue: llm.rerankMode) ?? .chat),
+                        llm.rerankProviderName))
         }
         if llm.profileEnabled {
             out.append((UserProfileTask(profiling: UserProfiling(maxInterests: llm.profileMaxInterests, maxTokens: llm.profileMaxTokens,

@@ -4,15 +4,13 @@ import GenrePostgres
 import GenreSupport
 
 /// What the generation service reads for one piece of work: the prompt text, its hash (with the task's prompt
-/// hash, the provider and the model, the cache key); for profiles how many events the text holds and how
-/// many new events it answers for (the count since the last profile, read with the history); for
-/// explanations the names a sentence may use.
+/// hash, the provider and the model, the cache key), and what else the task read with it (`detail`: for
+/// profiles how many events the text holds and how many new events it answers for; for explanations the
+/// names a sentence may use; for re-ranking the candidates and the weight).
 struct GenerationInput: Sendable {
     var text: String
     var hash: String
-    var events = 0
-    var newEvents = 0
-    var names: [String] = []
+    var detail: JSONValue = .null
 }
 
 /// Provenance of a stored answer.

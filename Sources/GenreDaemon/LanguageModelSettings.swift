@@ -5,7 +5,7 @@ import GenreSettings
 import GenreSupport
 
 /// The settings of the generative tasks and the providers they name, read from validated values like
-/// DaemonSettings (llm.*, features.*, profile.*, explain.*, and the provider.* defaults each provider's options override).
+/// DaemonSettings (llm.*, features.*, profile.*, explain.*, rerank.*, and the provider.* defaults each provider's options override).
 public struct LanguageModelSettings: Sendable, Equatable {
     public private(set) var defaultProvider: String
     public private(set) var featuresEnabled: Bool
@@ -20,6 +20,9 @@ public struct LanguageModelSettings: Sendable, Equatable {
     public private(set) var profileMaxInterests: Int
     public private(set) var profileMaxTokens: Int
     public private(set) var explainTopK: Int
+    public private(set) var rerankMode: String
+    public private(set) var rerankProvider: String
+    public private(set) var rerankMaxTokens: Int
     public private(set) var explainProvider: String
     /// The provider.* settings: defaults of every provider's options.
     public private(set) var providerDefaults: SettingValues
@@ -38,6 +41,9 @@ public struct LanguageModelSettings: Sendable, Equatable {
         profileMaxInterests = v.integer("profile.max_interests")
         profileMaxTokens = v.integer("profile.max_tokens")
         explainTopK = v.integer("explain.llm_top_k")
+        rerankMode = v.string("rerank.mode")
+        rerankProvider = v.string("rerank.provider")
+        rerankMaxTokens = v.integer("rerank.max_tokens")
         explainProvider = v.string("explain.provider")
         providerDefaults = v
     }
@@ -46,6 +52,8 @@ public struct LanguageModelSettings: Sendable, Equatable {
     public var featuresProviderName: String { featuresProvider.isEmpty ? defaultProvider : featuresProvider }
     /// The provider user profiles use ("" = none).
     public var profileProviderName: String { profileProvider.isEmpty ? defaultProvider : profileProvider }
+    /// The provider the re-ranking stage uses ("" = none).
+    public var rerankProviderName: String { rerankProvider.isEmpty ? defaultProvider : rerankProvider }
     /// The provider grounded explanations use ("" = none).
     public var explainProviderName: String { explainProvider.isEmpty ? defaultProvider : explainProvider }
 

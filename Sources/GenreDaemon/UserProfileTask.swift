@@ -29,8 +29,9 @@ struct UserProfileTask: GenerationTask {
             }
             let history = profiling.historyText(events)
             guard history.events > 0 else { continue }  // no history left: nothing to profile
-            out[user] = GenerationInput(text: history.text, hash: SHA256.hex(of: Array(history.text.utf8)), events: history.events,
-                                        newEvents: (try? rows.int(0, 4)) ?? 0)
+            out[user] = GenerationInput(text: history.text, hash: SHA256.hex(of: Array(history.text.utf8)),
+                                        detail: .object(["events": .number(Double(history.events)),
+                                                         "new_events": .number(Double((try? rows.int(0, 4)) ?? 0))]))
         }
         return out
     }
@@ -48,7 +49,8 @@ struct UserProfileTask: GenerationTask {
         guard let profile = profiling.profile(from: answer) else { return }
         try db.query("SELECT genre._store_profile($1, $2::text[], $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                      [key, profile.interests, profile.summary.isEmpty ? nil : profile.summary, p.provider.name, p.provider.model,
-                      promptHash, input.hash, input.events, p.tokensIn, p.tokensOut, p.latencyMs, input.newEvents])
+                      promptHash, input.hash, Int(input.detail["events"]?.number ?? 0), p.tokensIn, p.tokensOut, p.latencyMs,
+                      Int(input.detail["new_events"]?.number ?? 0)])
     }
 
     func sweep(_ db: PostgresConnection) throws -> Int {

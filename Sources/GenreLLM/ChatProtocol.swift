@@ -20,6 +20,9 @@ public struct ChatAnswer: Sendable, Equatable {
     public var latencyMs: Int
     /// HTTP requests it took (1 + retries).
     public var requests: Int
+    public init(content: String, tokensIn: Int, tokensOut: Int, latencyMs: Int, requests: Int) {
+        (self.content, self.tokensIn, self.tokensOut, self.latencyMs, self.requests) = (content, tokensIn, tokensOut, latencyMs, requests)
+    }
 }
 
 /// How each provider kind shapes a chat request and its answer. OpenAI's chat completions (also vLLM,

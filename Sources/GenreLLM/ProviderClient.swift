@@ -35,13 +35,47 @@ public final class ProviderClient: @unchecked Sendable {
 
     /// One chat completion. `schema` asks for structured output the way this provider kind takes it.
     public func chat(_ messages: [ChatMessage], schema: JSONValue?, maxTokens: Int) throws -> ChatAnswer {
+        let promptEstimate = messages.reduce(0) { $0 + TokenEstimate.tokens($1.content) }
+        let estimate = promptEstimate + maxTokens
+        let sent = try send(ChatProtocol.path(provider.kind), ChatProtocol.body(provider, messages, schema: schema, maxTokens: maxTokens),
+                            estimate: estimate, what: "\(provider.kind.rawValue) chat answer") { ChatProtocol.answer(provider.kind, $0) }
+        let tokensIn = sent.value.tokensIn ?? promptEstimate
+        let tokensOut = sent.value.tokensOut ?? TokenEstimate.tokens(sent.value.content)
+        limiter.correct(estimated: estimate, actual: tokensIn + tokensOut)
+        return ChatAnswer(content: sent.value.content, tokensIn: max(0, tokensIn), tokensOut: tokensOut,
+                          latencyMs: sent.latencyMs, requests: sent.requests)
+    }
+
+    /// Relevance of each document to the query from a `/rerank` endpoint (the Jina and Cohere shape, also
+    /// llama.cpp's server with a reranking model): one score per document, in the documents' order.
+    public func rerank(query: String, documents: [String]) throws -> RerankAnswer {
+        let estimate = TokenEstimate.tokens(query) * documents.count + documents.reduce(0) { $0 + TokenEstimate.tokens($1) }
+        let sent = try send(RerankProtocol.path, RerankProtocol.body(provider, query: query, documents: documents),
+                            estimate: estimate, what: "rerank answer") { RerankProtocol.scores($0, count: documents.count) }
+        limiter.correct(estimated: estimate, actual: sent.value.tokens ?? estimate)
+        return RerankAnswer(scores: sent.value.scores, tokensIn: sent.value.tokens ?? estimate, latencyMs: sent.latencyMs, requests: sent.requests)
+    }
+
+    /// Vectors for texts from the provider's embeddings endpoint (OpenAI's `/embeddings`, Ollama's
+    /// `/api/embed`), in the texts' order; every vector has the same width.
+    public func embed(_ texts: [String]) throws -> EmbeddingAnswer {
+        let estimate = texts.reduce(0) { $0 + TokenEstimate.tokens($1) }
+        let sent = try send(EmbeddingProtocol.path(provider.kind), EmbeddingProtocol.body(provider, texts),
+                            estimate: estimate, what: "\(provider.kind.rawValue) embeddings answer") { EmbeddingProtocol.vectors(provider.kind, $0, count: texts.count) }
+        limiter.correct(estimated: estimate, actual: sent.value.tokens ?? estimate)
+        return EmbeddingAnswer(vectors: sent.value.vectors, tokensIn: sent.value.tokens ?? estimate, latencyMs: sent.latencyMs, requests: sent.requests)
+    }
+
+    /// One request to `path` under the provider's base URL: concurrency, rate limits, the breaker, retries with
+    /// Retry-After, the size limit and the key handled the same way for every endpoint. `decode` reads the
+    /// answer; an answer it cannot read is the provider's fault (`malformed`).
+    func send<T>(_ path: String, _ body: JSONValue, estimate: Int, what: String,
+                 decode: (JSONValue) -> T?) throws -> (value: T, requests: Int, latencyMs: Int) {
         let key = try apiKey()
         var headers = ["Content-Type": "application/json", "Accept": "application/json"]
         if let key { headers["Authorization"] = "Bearer \(key)" }
-        let body = Data(ChatProtocol.body(provider, messages, schema: schema, maxTokens: maxTokens).json.utf8)
-        let url = URL(string: provider.baseURL.absoluteString + ChatProtocol.path(provider.kind)) ?? provider.baseURL
-        let promptEstimate = messages.reduce(0) { $0 + TokenEstimate.tokens($1.content) }
-        let estimate = promptEstimate + maxTokens
+        let data = Data(body.json.utf8)
+        let url = URL(string: provider.baseURL.absoluteString + path) ?? provider.baseURL
         let started = Date()
 
         inFlight.wait()
@@ -64,7 +98,7 @@ public final class ProviderClient: @unchecked Sendable {
             attempt += 1
             let response: HTTPTransport.Response
             do {
-                response = try transport.post(url, headers: headers, body: body, timeout: provider.options.timeoutSeconds,
+                response = try transport.post(url, headers: headers, body: data, timeout: provider.options.timeoutSeconds,
                                               maxBytes: provider.options.maxResponseBytes, isCancelled: isStopping)
             } catch HTTPTransport.Failure.cancelled {
                 throw ProviderError.cancelled
@@ -75,13 +109,12 @@ public final class ProviderClient: @unchecked Sendable {
                 continue
             }
             if (200..<300).contains(response.status) {
-                do {
-                    let answer = try decode(response.body, key: key, started: started, requests: attempt, promptEstimate: promptEstimate, estimate: estimate)
-                    breaker.recordSuccess()
-                    return answer
-                } catch let error as ProviderError {
-                    try give(up: error)
+                let text = String(decoding: response.body, as: UTF8.self)
+                guard let json = JSONValue.strict(text), let value = decode(json) else {
+                    try give(up: ProviderError.malformed(provider: provider.name, "not a \(what): \(redact(text, key).prefix(200))"))
                 }
+                breaker.recordSuccess()
+                return (value, attempt, Int(Date().timeIntervalSince(started) * 1000))
             }
             // Blanked before it is cut, so a key echoed across the cut cannot leak in part.
             let failure = ProviderError.http(provider: provider.name, status: response.status,
@@ -115,18 +148,6 @@ public final class ProviderClient: @unchecked Sendable {
 
     /// Refuses at once when the key's variable is missing, so the caller can say so before claiming work.
     public func checkKey() throws { _ = try apiKey() }
-
-    private func decode(_ body: Data, key: String?, started: Date, requests: Int, promptEstimate: Int, estimate: Int) throws -> ChatAnswer {
-        let text = String(decoding: body, as: UTF8.self)
-        guard let json = JSONValue.strict(text), let answer = ChatProtocol.answer(provider.kind, json) else {
-            throw ProviderError.malformed(provider: provider.name, "not a \(provider.kind.rawValue) chat answer: \(redact(text, key).prefix(200))")
-        }
-        let tokensIn = answer.tokensIn ?? promptEstimate
-        let tokensOut = answer.tokensOut ?? TokenEstimate.tokens(answer.content)
-        limiter.correct(estimated: estimate, actual: tokensIn + tokensOut)
-        return ChatAnswer(content: answer.content, tokensIn: max(0, tokensIn), tokensOut: tokensOut,
-                          latencyMs: Int(Date().timeIntervalSince(started) * 1000), requests: requests)
-    }
 
     /// The API key from the environment variable the provider row names (nil: the endpoint takes none).
     private func apiKey() throws -> String? {

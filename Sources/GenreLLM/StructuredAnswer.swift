@@ -8,6 +8,11 @@ public struct StructuredAnswer: Sendable {
     /// Both requests' usage when a second one was needed.
     public var usage: ChatAnswer
 
+    public init(value: JSONValue, usage: ChatAnswer) {
+        self.value = value
+        self.usage = usage
+    }
+
     /// The model never produced a fitting answer: the raw text goes to the dead letters for a person to read.
     public struct Invalid: Error, CustomStringConvertible {
         public var problems: [String]

@@ -21,6 +21,8 @@ public struct RecommenderSettings: Sendable, Equatable {
     public private(set) var blend: BlendWeights
     public private(set) var interestTextWeight: Double
     public private(set) var interestProfileWeight: Double
+    /// The LLM re-ranking stage's candidates per list (0 = off); it runs in the generation service.
+    public private(set) var rerankTopN: Int
     public private(set) var interestHalfLifeDays: Double
     public private(set) var diversityLambda: Float
     /// The freshness part halves every this many days of an item's age (recommend.freshness_half_life_days).
@@ -56,6 +58,7 @@ public struct RecommenderSettings: Sendable, Equatable {
         blend = try BlendWeights(v.weights("blend.weights"))
         interestTextWeight = v.number("interest.text_weight")
         interestProfileWeight = v.number("interest.profile_weight")
+        rerankTopN = v.integer("rerank.top_n")
         interestHalfLifeDays = v.number("interest.half_life_days")
         diversityLambda = Float(v.number("diversity.lambda"))
         freshnessHalfLifeDays = v.number("recommend.freshness_half_life_days")

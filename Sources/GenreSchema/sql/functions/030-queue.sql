@@ -6,7 +6,7 @@
 CREATE OR REPLACE FUNCTION genre._check_queue(p_queue text)
 RETURNS void LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  IF p_queue IS NULL OR p_queue NOT IN ('users', 'items', 'event_texts', 'tuning', 'item_features', 'profiles', 'profile_texts', 'explanations') THEN
+  IF p_queue IS NULL OR p_queue NOT IN ('users', 'items', 'event_texts', 'tuning', 'item_features', 'profiles', 'profile_texts', 'explanations', 'rerank') THEN
     RAISE EXCEPTION 'unknown work queue "%"', p_queue USING ERRCODE = 'invalid_parameter_value';
   END IF;
 END $$;

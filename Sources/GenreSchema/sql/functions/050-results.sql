@@ -135,6 +135,9 @@ BEGIN
     SELECT p_user_id, coalesce(r.scenario, 'default'), r.rank, r.item_id, r.score, r.reasons, now(), v_generation
       FROM jsonb_to_recordset(p_rows) AS r(scenario text, rank integer, item_id text, score real, reasons jsonb);
   GET DIAGNOSTICS v_count = ROW_COUNT;
+  -- With the LLM re-ranking stage on in a scenario, the new list is queued for it (the blend order stands until then).
+  PERFORM genre._enqueue_rerank(ARRAY[p_user_id], ARRAY(SELECT DISTINCT coalesce(r.scenario, 'default')
+                                                         FROM jsonb_to_recordset(p_rows) AS r(scenario text)));
   -- With grounded explanations on, the first rows of the new list are queued for a sentence.
   PERFORM genre._enqueue_explanations(ARRAY[p_user_id], (genre._setting('explain.llm_top_k'))::text::integer);
   -- Applications may LISTEN genre_refreshed to invalidate caches; the payload is the user id.
@@ -142,4 +145,4 @@ BEGIN
   RETURN v_count;
 END $$;
 COMMENT ON FUNCTION genre._write_user_recommendations(text, jsonb) IS
-  'Internal: atomically replaces one user''s stored recommendations (real-time refresh), queues their first rows for grounded explanations (explain.llm_top_k) and notifies genre_refreshed with the user id.';
+  'Internal: atomically replaces one user''s stored recommendations (real-time refresh), queues them for the re-ranking stage (rerank.top_n) and their first rows for grounded explanations (explain.llm_top_k) and notifies genre_refreshed with the user id.';

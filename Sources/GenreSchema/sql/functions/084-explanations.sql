@@ -37,7 +37,8 @@ BEGIN
                                                   WHEN 'cooccurrence' THEN 'chosen together with your items'
                                                   WHEN 'content' THEN 'text similarity'
                                                   WHEN 'popularity' THEN 'popularity'
-                                                  WHEN 'freshness' THEN 'new in the catalogue' ELSE s.key END,
+                                                  WHEN 'freshness' THEN 'new in the catalogue'
+                                                  WHEN 'rerank' THEN 'a language model''s ranking' ELSE s.key END,
                            round((s.value #>> '{}')::numeric * 10) * 10), ', ' ORDER BY (s.value #>> '{}')::numeric DESC, s.key)
     INTO v_shares
     FROM jsonb_each(coalesce(p_reasons -> 'strategies', '{}')) s

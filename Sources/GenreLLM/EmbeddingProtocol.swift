@@ -1,0 +1,63 @@
+import GenreSupport
+
+/// Vectors from a provider, in the texts' order.
+public struct EmbeddingAnswer: Sendable, Equatable {
+    public var vectors: [[Float]]
+    public var tokensIn: Int
+    public var latencyMs: Int
+    public var requests: Int
+}
+
+/// How each provider kind shapes an embeddings request: OpenAI's `/embeddings` (`{"model", "input": [...]}` →
+/// `{"data": [{"index", "embedding"}], "usage": {"prompt_tokens"}}`, also vLLM, llama.cpp, LM Studio) and
+/// Ollama's `/api/embed` (→ `{"embeddings": [[...]], "prompt_eval_count"}`).
+enum EmbeddingProtocol {
+    static func path(_ kind: Provider.Kind) -> String {
+        switch kind {
+        case .openai: return "/embeddings"
+        case .ollama: return "/api/embed"
+        }
+    }
+
+    static func body(_ provider: Provider, _ texts: [String]) -> JSONValue {
+        .object(["model": .string(provider.model), "input": .array(texts.map { .string($0) })])
+    }
+
+    /// The vectors, one per text, all of one width and finite; nil otherwise.
+    static func vectors(_ kind: Provider.Kind, _ body: JSONValue, count: Int) -> (vectors: [[Float]], tokens: Int?)? {
+        var vectors = [[Float]?](repeating: nil, count: count)
+        var tokens: Int?
+        switch kind {
+        case .openai:
+            guard let data = body["data"]?.array else { return nil }
+            for (position, entry) in data.enumerated() {
+                var index = position
+                if case .number(let given)? = entry["index"] { index = Int(given) }
+                guard (0..<count).contains(index), vectors[index] == nil, let vector = floats(entry["embedding"]) else { return nil }
+                vectors[index] = vector
+            }
+            if case .number(let used)? = body["usage"]?["prompt_tokens"] { tokens = Int(used) }
+        case .ollama:
+            guard let rows = body["embeddings"]?.array, rows.count == count else { return nil }
+            for (index, row) in rows.enumerated() {
+                guard let vector = floats(row) else { return nil }
+                vectors[index] = vector
+            }
+            if case .number(let used)? = body["prompt_eval_count"] { tokens = Int(used) }
+        }
+        let out = vectors.compactMap { $0 }
+        guard out.count == count, let width = out.first?.count, width > 0, out.allSatisfy({ $0.count == width }) else { return nil }
+        return (out, tokens)
+    }
+
+    static func floats(_ value: JSONValue?) -> [Float]? {
+        guard let items = value?.array else { return nil }
+        var out: [Float] = []
+        out.reserveCapacity(items.count)
+        for item in items {
+            guard case .number(let x) = item, x.isFinite else { return nil }
+            out.append(Float(x))
+        }
+        return out
+    }
+}
