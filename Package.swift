@@ -63,7 +63,7 @@ let package = Package(
         ]),
         .executableTarget(name: "genre", dependencies: [
             "GenreDaemon", "GenreSchema", "GenrePostgres", "GenreRecommend", "GenreEmbedding", "GenreTuning", "GenreSupport",
-            "GenreImporters", "GenreBench", "GenreSettings",
+            "GenreImporters", "GenreBench", "GenreSettings", "GenreLLM",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

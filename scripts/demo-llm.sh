@@ -59,6 +59,12 @@ echo "    every user's list, and a sentence for the first three rows of the five
 echo "    profiles are embedded and their lists refreshed)"
 time "$BIN" run --exit-when-idle --database-url "$URL" 2>&1 | grep -E "queued .* work|build (starting|finished)|idle" || true
 
+# The last build (once the generated features were embedded) gave every list new facts: user 1's rows get
+# their sentences now (users refreshed in real time get theirs without asking).
+echo "==> grounded sentences for user 1's list as it stands after the last build"
+psql -X -q "$URL" -c "SELECT genre.request_explanations(ARRAY['1'])" >/dev/null
+"$BIN" run --exit-when-idle --database-url "$URL" 2>&1 | grep -E "idle" || true
+
 psql -X "$URL" -c "SELECT f.item_id, i.title, f.features->>'summary' AS summary, f.features->'topics' AS topics, f.tokens_in, f.tokens_out, f.latency_ms
                    FROM genre.item_features f JOIN genre.items i USING (item_id) ORDER BY f.item_id::int LIMIT 8" \
   -c "SELECT genre.render_item_text(i) AS embedded_text FROM genre.items i WHERE item_id = '1'" \

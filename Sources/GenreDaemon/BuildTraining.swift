@@ -43,7 +43,7 @@ enum BuildTraining {
         }
         try phases.checkStop()
         let vectors = try phases.timed("load_vectors") { try ItemVectors.load(connection, itemIndex: data.itemIndex) }
-        let texts = try phases.timed("load_texts") { try ItemVectors.loadTexts(connection) }
+        let texts = try phases.timed("load_texts") { try ItemVectors.loadTexts(connection, model: vectors.model) }
         let content = try phases.timed("content") { () -> [[ItemNeighbor]] in
             guard !vectors.isEmpty else { return [] }
             return ContentSimilarity.neighbors(vectors: vectors.values, present: vectors.present, dims: vectors.dims, k: model.neighborsPerItem)

@@ -16,6 +16,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public private(set) var leaseSeconds: Double
     public private(set) var maxAttempts: Int
     public private(set) var embeddingEnabled: Bool
+    /// A provider's embeddings endpoint instead of the in-process model ("" = in process).
+    public private(set) var embeddingProvider: String
     /// Generative tasks and provider defaults.
     public private(set) var llm: LanguageModelSettings
     /// A named scenario: the model settings with its overrides applied.
@@ -49,6 +51,7 @@ public struct DaemonSettings: Sendable, Equatable {
         leaseSeconds = v.number("queue.lease_seconds")
         maxAttempts = v.integer("queue.max_attempts")
         embeddingEnabled = v.boolean("embedding.enabled")
+        embeddingProvider = v.string("embedding.provider")
         llm = LanguageModelSettings(values: v)
     }
 

@@ -6,7 +6,7 @@ extension EmbeddingWorker {
     /// Claims users whose profile in force changed, embeds its interests (one vector each: a reason can then
     /// name the interest an item matches) and stores the vectors, or drops them when no profile is in force
     /// any more; then queues the users' lists for a refresh. Returns how many users were claimed.
-    func embedProfiles(_ db: PostgresConnection, _ embedder: SentenceEmbedder) throws -> Int {
+    func embedProfiles(_ db: PostgresConnection, _ source: VectorSource) throws -> Int {
         let claimed = try claim(db, queue: "profile_texts")
         guard !claimed.isEmpty else { return 0 }
         let rows = try db.query("""
@@ -24,7 +24,7 @@ extension EmbeddingWorker {
             }
         }
         let texts = profiles.flatMap(\.interests)
-        let vectors = try embedKeepingLease(db, embedder, texts, queue: "profile_texts", claimed: claimed)
+        guard let vectors = try vectors(db, source, texts, queue: "profile_texts", claimed: claimed) else { return 0 }
         try db.transaction {
             var offset = 0
             for profile in profiles {
@@ -35,7 +35,7 @@ extension EmbeddingWorker {
                     VALUES ($1, $2, $3::text[], $4, $5, $6::real[])
                     ON CONFLICT (user_id) DO UPDATE SET version = EXCLUDED.version, texts = EXCLUDED.texts, model = EXCLUDED.model,
                       dims = EXCLUDED.dims, embeddings = EXCLUDED.embeddings, embedded_at = now()
-                    """, [profile.user, profile.version, profile.interests, embedder.modelName, embedder.dimensions,
+                    """, [profile.user, profile.version, profile.interests, source.modelName, vectors.first?.count ?? 0,
                           "{" + flat.map { "\($0)" }.joined(separator: ",") + "}"])
             }
             try db.query("DELETE FROM genre.user_profile_vectors WHERE user_id = ANY ($1::text[])", [gone])

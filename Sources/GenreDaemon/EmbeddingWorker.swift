@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import GenreEmbedding
+import GenreLLM
 import GenrePostgres
 
 /// The embedding service: claims items and event texts from the work queue, renders and embeds them with
@@ -13,6 +14,12 @@ public final class EmbeddingWorker: @unchecked Sendable {
     let connection: ReconnectingConnection
     let loadModel: () throws -> SentenceEmbedder
     var embedder: SentenceEmbedder?
+    /// The provider's client when `embedding.provider` names one (kept while its row is unchanged).
+    var providerVectors: ProviderVectors?
+    var providerName: String? { providerVectors?.client.provider.name }
+    var providerProblem: String?
+    /// The model the last sweep queued stale vectors for.
+    var sweptModel: String?
     var modelFailure: (message: String, at: Date)?
     var settings = DaemonSettings()
     var settingsStale = true
@@ -39,6 +46,7 @@ public final class EmbeddingWorker: @unchecked Sendable {
         }
         if settingsStale {
             settings = try DaemonSettings.load(db)
+            try reloadProvider(db)
             settingsStale = false
         }
         guard settings.embeddingEnabled else {
@@ -47,18 +55,20 @@ public final class EmbeddingWorker: @unchecked Sendable {
             waitForOwnWork(db)  // notices genre.set('embedding.enabled', true)
             return
         }
-        guard let embedder = try model() else {
+        guard let source = try vectorSource() else {
             waitForOwnWork(db)
             return
         }
-        if needsSweep {
-            let queued = try db.query("SELECT genre._enqueue_stale_embeddings($1)", [embedder.modelName]).int(0, 0) ?? 0
-            if queued > 0 { context.logger.info("queued stale or missing vectors", metadata: ["genre.count": "\(queued)"]) }
+        // At start, after a template change, and when the model changes (another provider, or back in process).
+        if needsSweep || sweptModel != source.modelName {
+            let queued = try db.query("SELECT genre._enqueue_stale_embeddings($1)", [source.modelName]).int(0, 0) ?? 0
+            if queued > 0 { context.logger.info("queued stale or missing vectors", metadata: ["genre.count": "\(queued)", "genre.model": "\(source.modelName)"]) }
             needsSweep = false
+            sweptModel = source.modelName
         }
-        let items = try embedItems(db, embedder)
-        let texts = try embedEventTexts(db, embedder)
-        let profiles = try embedProfiles(db, embedder)
+        let items = try embedItems(db, source)
+        let texts = try embedEventTexts(db, source)
+        let profiles = try embedProfiles(db, source)
         if items + texts + profiles > 0 { return }  // more may be waiting: no pause
         waitForOwnWork(db)
     }
@@ -73,6 +83,43 @@ public final class EmbeddingWorker: @unchecked Sendable {
                 return true
             }
             return note.payload == "items" || note.payload == "event_texts" || note.payload == "profile_texts"
+        }
+    }
+
+    /// The in-process model, or the provider `embedding.provider` names; nil (reported) when it cannot be used.
+    func vectorSource() throws -> VectorSource? {
+        guard settings.embeddingProvider.isEmpty else {
+            if let problem = providerProblem {
+                context.health.fail("embedding", problem)
+                return nil
+            }
+            return providerVectors
+        }
+        return try model().map { InProcessVectors(embedder: $0) }
+    }
+
+    /// Reads the provider `embedding.provider` names; a row that changed gets a new client.
+    func reloadProvider(_ db: PostgresConnection) throws {
+        providerProblem = nil
+        let name = settings.embeddingProvider
+        guard !name.isEmpty else {
+            providerVectors = nil
+            return
+        }
+        var problems: [String] = []
+        guard let provider = try settings.llm.providers(db, problems: &problems)[name] else {
+            providerProblem = "embedding.provider names \(name), which does not exist"
+            providerVectors = nil
+            return
+        }
+        if providerVectors?.client.provider != provider {
+            let shutdown = context.shutdown
+            providerVectors = ProviderVectors(client: ProviderClient(provider: provider, isStopping: { shutdown.isTriggered }))
+        }
+        do {
+            try providerVectors?.client.checkKey()
+        } catch {
+            providerProblem = "\(error)"
         }
     }
 
@@ -103,7 +150,7 @@ public final class EmbeddingWorker: @unchecked Sendable {
     }
 
     /// Claims, renders and embeds a batch of items; returns how many were claimed.
-    func embedItems(_ db: PostgresConnection, _ embedder: SentenceEmbedder) throws -> Int {
+    func embedItems(_ db: PostgresConnection, _ source: VectorSource) throws -> Int {
         let claimed = try claim(db, queue: "items")
         guard !claimed.isEmpty else { return 0 }
         let rows = try db.query("""
@@ -119,15 +166,15 @@ public final class EmbeddingWorker: @unchecked Sendable {
             guard let id = rows.string(row, 0), let hash = rows.string(row, 2), let template = rows.string(row, 3) else { continue }
             let text = rows.string(row, 1) ?? ""
             // Same text, model and template as the stored vector: nothing to do.
-            if rows.string(row, 4) == hash && rows.string(row, 5) == embedder.modelName && rows.string(row, 6) == template {
+            if rows.string(row, 4) == hash && rows.string(row, 5) == source.modelName && rows.string(row, 6) == template {
                 context.stats.add("items_unchanged")
                 continue
             }
             pending.append((id, text, hash, template))
         }
         let nonEmpty = pending.filter { !$0.text.isEmpty }
-        let vectors = Dictionary(uniqueKeysWithValues: zip(nonEmpty.map(\.id), try embedKeepingLease(db, embedder, nonEmpty.map(\.text),
-                                                                                                      queue: "items", claimed: claimed)))
+        guard let embedded = try vectors(db, source, nonEmpty.map(\.text), queue: "items", claimed: claimed) else { return 0 }
+        let vectors = Dictionary(uniqueKeysWithValues: zip(nonEmpty.map(\.id), embedded))
         try db.transaction {
             try db.query("""
                 CREATE TEMP TABLE IF NOT EXISTS genre_item_vectors (item_id text, model text, template_version text, dims int,
@@ -137,9 +184,9 @@ public final class EmbeddingWorker: @unchecked Sendable {
                 for item in pending {
                     stream.encoder.beginRow(fieldCount: 7)
                     stream.encoder.appendText(item.id)
-                    stream.encoder.appendText(embedder.modelName)
+                    stream.encoder.appendText(source.modelName)
                     stream.encoder.appendText(item.template)
-                    stream.encoder.appendInt32(Int32(embedder.dimensions))
+                    stream.encoder.appendInt32(Int32(vectors[item.id]?.count ?? 0))
                     if let vector = vectors[item.id] { stream.encoder.appendFloatArray(vector) } else { stream.encoder.appendNull() }
                     stream.encoder.appendText(item.hash)
                     if vectors[item.id] == nil { stream.encoder.appendText("rendered text is empty: fill the fields named by setting embedding.template") } else { stream.encoder.appendNull() }
@@ -167,7 +214,7 @@ public final class EmbeddingWorker: @unchecked Sendable {
     }
 
     /// Claims and embeds a batch of search/comment texts; returns how many were claimed.
-    func embedEventTexts(_ db: PostgresConnection, _ embedder: SentenceEmbedder) throws -> Int {
+    func embedEventTexts(_ db: PostgresConnection, _ source: VectorSource) throws -> Int {
         let claimed = try claim(db, queue: "event_texts")
         guard !claimed.isEmpty else { return 0 }
         let rows = try db.query("""
@@ -179,7 +226,7 @@ public final class EmbeddingWorker: @unchecked Sendable {
                   let text = rows.string(row, 3), let hash = rows.string(row, 4) else { return nil }
             return (id, user, type, text, hash)
         }
-        let vectors = try embedKeepingLease(db, embedder, events.map(\.text), queue: "event_texts", claimed: claimed)
+        guard let vectors = try vectors(db, source, events.map(\.text), queue: "event_texts", claimed: claimed) else { return 0 }
         try db.transaction {
             try db.query("""
                 CREATE TEMP TABLE IF NOT EXISTS genre_text_vectors (event_id bigint, user_id text, event_type text, model text, dims int,
@@ -191,8 +238,8 @@ public final class EmbeddingWorker: @unchecked Sendable {
                     stream.encoder.appendInt64(Int64(event.id) ?? 0)
                     stream.encoder.appendText(event.user)
                     stream.encoder.appendText(event.type)
-                    stream.encoder.appendText(embedder.modelName)
-                    stream.encoder.appendInt32(Int32(embedder.dimensions))
+                    stream.encoder.appendText(source.modelName)
+                    stream.encoder.appendInt32(Int32(vector.count))
                     stream.encoder.appendFloatArray(vector)
                     stream.encoder.appendText(event.hash)
                     try stream.flushIfFull()
@@ -212,44 +259,38 @@ public final class EmbeddingWorker: @unchecked Sendable {
         return claimed.count
     }
 
-    /// Embeds in slices of about `sliceTokens` real tokens, extending the batch's lease whenever a third of
-    /// it has passed, so a slow machine never loses the work to another daemon half-way (which would count
-    /// as a failed attempt). A slice splits into one batch per worker thread: slices cut by text count
-    /// (8 titles are ~100 tokens) left one core idle and the matrix products tiny, 5× below the embedder's
-    /// own throughput.
-    func embedKeepingLease(_ db: PostgresConnection, _ embedder: SentenceEmbedder, _ texts: [String], queue: String,
-                           claimed: [(key: String, version: Int)]) throws -> [[Float]] {
-        let tokenized = embedder.tokenize(texts)
-        var vectors: [[Float]] = []
-        vectors.reserveCapacity(texts.count)
+    /// The texts' vectors from `source`, extending the batch's lease whenever a third of it has passed, so a
+    /// slow machine or provider never loses the work to another daemon half-way (which would count as a failed
+    /// attempt). nil when a provider could not answer: the batch is given back untried (the provider's fault,
+    /// not the texts'), and the service reports it.
+    func vectors(_ db: PostgresConnection, _ source: VectorSource, _ texts: [String], queue: String,
+                 claimed: [(key: String, version: Int)]) throws -> [[Float]]? {
         var extended = Date()
-        for slice in Self.slices(lengths: tokenized.map(\.count), maxTokens: Self.sliceTokens) {
-            vectors += embedder.embed(tokenized: Array(tokenized[slice]), workers: Self.workers, maxBatchTokens: Self.sliceTokens / Self.workers)
-            if Date().timeIntervalSince(extended) > settings.leaseSeconds / 3 {
-                try db.query("SELECT genre._extend($1, $2, $3::text[], $4)", [queue, context.workerID, claimed.map(\.key), settings.leaseSeconds])
-                extended = Date()
+        do {
+            let vectors = try source.vectors(texts) {
+                if Date().timeIntervalSince(extended) > settings.leaseSeconds / 3 {
+                    try db.query("SELECT genre._extend($1, $2, $3::text[], $4)", [queue, context.workerID, claimed.map(\.key), settings.leaseSeconds])
+                    extended = Date()
+                }
             }
+            try recordUsage(db, source, errors: 0)
+            return vectors
+        } catch let error as ProviderError {
+            try recordUsage(db, source, errors: 1)
+            let until: Date
+            if case .paused(_, let end, _) = error { until = end } else { until = Date().addingTimeInterval(settings.pollIntervalSeconds) }
+            try db.query("SELECT genre._release($1, $2, $3::text[], $4::timestamptz)",
+                         [queue, context.workerID, claimed.map(\.key), ISO8601DateFormatter().string(from: until)])
+            context.health.fail("embedding", "embedding provider: \(error)")
+            return nil
         }
-        return vectors
     }
 
-    static let workers = 2
-    /// About 0.3 s of work on this project's 2-core machine: short against any sensible lease.
-    static let sliceTokens = 4096
-
-    /// Consecutive index ranges of at most `maxTokens` tokens each (a longer single text is a range alone).
-    static func slices(lengths: [Int], maxTokens: Int) -> [Range<Int>] {
-        var ranges: [Range<Int>] = [], start = 0, tokens = 0
-        for (index, length) in lengths.enumerated() {
-            if index > start && tokens + length > maxTokens {
-                ranges.append(start..<index)
-                start = index
-                tokens = 0
-            }
-            tokens += length
-        }
-        if start < lengths.count { ranges.append(start..<lengths.count) }
-        return ranges
+    /// A provider's requests and tokens in genre.llm_usage (task "embeddings").
+    func recordUsage(_ db: PostgresConnection, _ source: VectorSource, errors: Int) throws {
+        guard let usage = source.takeUsage() ?? (errors > 0 ? (providerName ?? "", 0, 0, 0) : nil), !usage.provider.isEmpty else { return }
+        try db.query("SELECT genre._record_llm_usage($1, 'embeddings', $2, $3, 0, $4, 0, $5)",
+                     [usage.provider, usage.requests + errors, usage.tokens, errors, usage.latencyMs])
     }
 
     func claim(_ db: PostgresConnection, queue: String) throws -> [(key: String, version: Int)] {

@@ -20,7 +20,7 @@ struct UserRefresher {
             groups.append(.init(item: item, eventType: rows.string(row, 1) ?? "", defaultCount: try rows.int(row, 2) ?? 0,
                                 explicitWeight: try rows.double(row, 3) ?? 0, lastAt: try rows.double(row, 4) ?? 0))
         }
-        let texts = try ItemVectors.loadTexts(connection, user: user)[user] ?? []
+        let texts = try ItemVectors.loadTexts(connection, user: user, model: snapshot.vectors.model)[user] ?? []
         let now = Date().timeIntervalSince1970
         let scenarios = ScenarioLists(snapshot: snapshot, settings: settings)
         var scratch = BehaviourRecommender.Scratch(itemCount: snapshot.catalog.ids.count, anchors: snapshot.recommender.anchorsPerItem)

@@ -6,6 +6,8 @@ public struct ItemVectorTable: Sendable {
     public var values: [Float]
     public var present: [Bool]
     public var dims: Int
+    /// The model that made them (provenance: users' texts and profiles are read from the same model).
+    public var model = ""
 
     public init(values: [Float], present: [Bool], dims: Int) {
         precondition(values.count == present.count * dims)

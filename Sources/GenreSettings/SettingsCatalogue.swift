@@ -58,6 +58,8 @@ public enum SettingsCatalogue {
               description: "How an item's text is rendered for the sentence encoder: `{field}` inserts a field (`item_id`, `title`, `description`, `category`, `tags`, `attributes.<key>`, and `llm.<key>`: what a language model wrote about the item, `genre.item_features`); a `[section]` is left out when a field in it is empty, so an item without generated features embeds from its own text. A change re-embeds every item in the background while the old vectors keep serving. Preview: `SELECT genre.render_item_text(i) FROM genre.items i`."),
         .init(key: "embedding.enabled", kind: .boolean, defaultValue: .bool(true), requires: .nothing, reader: .daemon,
               description: "Embed item and event texts with the in-process language model."),
+        .init(key: "embedding.provider", kind: .provider, defaultValue: .string(""), requires: .nothing, reader: .daemon,
+              description: "A provider's embeddings endpoint (OpenAI's `/embeddings`, Ollama's `/api/embed`) instead of the in-process all-MiniLM-L6-v2; the vectors' width is the provider's. A change re-embeds every item, text and profile in the background (their model is the provenance: `provider/model`); the old vectors serve until the new model has more of them. `\"\"` = in process."),
         .init(key: "similar.content_weight", kind: .number, defaultValue: .number(0.5), range: 0...1, requires: .rebuild, reader: .model,
               description: "`genre.similar_items` score = w · text similarity + (1 − w) · behaviour (co-occurrence, averaged with the collaborative model's similarity); 0 ignores text, 1 ignores behaviour."),
         // Generative language models (docs/LLM.md).

@@ -28,16 +28,22 @@ struct Eval: ParsableCommand {
     @Option(help: "Write every evaluated user's list as CSV.") var predictions: String?
     @Flag(help: "Skip embedding item text (no content model, no diversity metric).") var noText = false
     @Option(help: "Write an HTML page with SVG charts (metrics by model, nDCG by k, seconds) into this folder.") var report: String?
+    @Option(help: "Item features JSONL (genre generate items): each item's text gets its summary and topics, as the default embedding template adds {llm.summary} and {llm.topics}.")
+    var itemFeatures: String?
+    @Option(help: "User profiles JSONL (genre generate profiles): each interest is embedded and joins the user's interest vector with interest.profile_weight.")
+    var userProfiles: String?
 
     func run() throws {
         let recommender = try recommenderSettings(settings)
         for model in models where !Evaluator.models.contains(model) {
             throw ValidationError("unknown model \"\(model)\"; choose from \(Evaluator.models.joined(separator: ", "))")
         }
-        let dataset = try data.load()
+        var dataset = try data.load()
+        if let itemFeatures { try GeneratedText.addFeatures(from: itemFeatures, to: &dataset) }
         var split = try data.split(dataset)
         if validation { split = Split.make(split.train, protocol: try data.validationProtocol()) }
         let vectors = try embedItems(dataset, needsText: models.contains("content") || models.contains("hybrid"), noText: noText)
+        let profiles = try userProfiles.map { try GeneratedText.profileInterests(from: $0, dataset: dataset) } ?? [:]
         let trainCounts = Dictionary(grouping: split.train, by: \.user).mapValues(\.count)
         var results: [String] = []
         var table: [[String]] = []
@@ -46,7 +52,8 @@ struct Eval: ParsableCommand {
         let listLength = report == nil ? k : max(k, 20)
         let catalogueSize = Set(split.train.map(\.item)).count
         for model in models {
-            let evaluator = Evaluator(itemCount: dataset.itemIDs.count, settings: recommender, vectors: vectors)
+            var evaluator = Evaluator(itemCount: dataset.itemIDs.count, settings: recommender, vectors: vectors)
+            evaluator.profiles = profiles
             let progress = ProgressLine(label: model)
             var result: Evaluator.Result
             do {

@@ -13,7 +13,7 @@ struct Genre: ParsableCommand {
         commandName: "genre",
         abstract: "Personalised, explainable recommendations beside PostgreSQL.",
         version: GenreVersion.current,
-        subcommands: [Install.self, PrintSQL.self, PrintSettings.self, Run.self, Status.self, Recommend.self, Import.self, Model.self, Embed.self, Eval.self, Tune.self, Bench.self])
+        subcommands: [Install.self, PrintSQL.self, PrintSettings.self, Run.self, Status.self, Recommend.self, Import.self, Model.self, Embed.self, Eval.self, Generate.self, Tune.self, Bench.self])
 }
 
 /// `--database-url`, falling back to GENRE_DATABASE_URL.

@@ -27,6 +27,7 @@ enum IdleWatcher {
                            AND ((NOT (genre.get('features.enabled'))::text::boolean OR s.item_features_queued = 0)
                                 AND (NOT (genre.get('profile.enabled'))::text::boolean OR s.profiles_queued = 0)
                                 AND ((genre.get('explain.llm_top_k'))::text::integer = 0 OR s.explanations_queued = 0)
+                                AND NOT EXISTS (SELECT 1 FROM genre.work_queue WHERE queue = 'rerank')
                                 OR EXISTS (SELECT 1 FROM genre.provider_state WHERE state = 'paused' AND paused_until > now()))
                            AND NOT EXISTS (SELECT 1 FROM genre.item_embeddings e
                                             WHERE e.embedded_at > coalesce((s.last_build->'details'->>'embedded_until')::timestamptz, '-infinity'))

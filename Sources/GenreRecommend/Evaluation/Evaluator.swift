@@ -13,6 +13,9 @@ public struct Evaluator {
     public var settings: RecommenderSettings
     /// Item embeddings (content and hybrid models, and the diversity metric); nil without item text.
     public var vectors: ItemVectorTable?
+    /// Each user's profile interests with their vectors (`genre eval --user-profiles`), blended into the
+    /// interest vector with `interest.profile_weight` exactly as the daemon does.
+    public var profiles: [Int: [UserInterest.TextEvent]] = [:]
 
     public init(itemCount: Int, settings: RecommenderSettings, vectors: ItemVectorTable? = nil) {
         self.itemCount = itemCount
@@ -94,7 +97,8 @@ public struct Evaluator {
             // Every train item is excluded, however old (no re-show in evaluation).
             let history = UserHistory(entries: perUser[user], limit: settings.historyItems)
             let interest = needs.content > 0 ? vectors.flatMap {
-                UserInterest.build(history: history, vectors: $0, texts: [], textWeight: 0, halfLifeDays: settings.interestHalfLifeDays)
+                UserInterest.build(history: history, vectors: $0, texts: profiles[user] ?? [], textWeight: 0,
+                                   profileWeight: settings.interestProfileWeight, halfLifeDays: settings.interestHalfLifeDays)
             } : nil
             // A user with no train interactions has no trained factors worth the name (only their random start).
             let trained = perUser[user].isEmpty ? nil : collaborative.map { $0.scores(user: user) }

@@ -66,17 +66,17 @@ BEGIN
            LATERAL (
              (SELECT 'text' AS kind, ev.text AS label, t.event_type AS event, t.embedding
                 FROM genre.event_text_embeddings t JOIN genre.events ev ON ev.id = t.event_id
-               WHERE t.user_id = v_user ORDER BY ev.occurred_at DESC LIMIT 20)
+               WHERE t.user_id = v_user AND t.model = ie.model ORDER BY ev.occurred_at DESC LIMIT 20)
              UNION ALL
              (SELECT 'profile', t.text, 'profile', v.embeddings[(t.n - 1) * v.dims + 1 : t.n * v.dims]
                 FROM genre.user_profile_vectors v, unnest(v.texts) WITH ORDINALITY t (text, n)
-               WHERE v.user_id = v_user AND v.dims = ie.dims)
+               WHERE v.user_id = v_user AND v.model = ie.model)
              UNION ALL
              (SELECT 'item', coalesce(i.title, i.item_id), x.event_type, e2.embedding
                 FROM (SELECT DISTINCT ON (e.item_id) e.item_id, e.event_type, e.occurred_at FROM genre.events e
                        WHERE e.user_id = v_user AND e.item_id IS NOT NULL AND e.item_id <> v_item_id AND e.event_type <> 'dislike'
                        ORDER BY e.item_id, e.occurred_at DESC) x
-                JOIN genre.item_embeddings e2 ON e2.item_id = x.item_id AND e2.embedding IS NOT NULL
+                JOIN genre.item_embeddings e2 ON e2.item_id = x.item_id AND e2.embedding IS NOT NULL AND e2.model = ie.model
                 JOIN genre.items i ON i.item_id = x.item_id
                ORDER BY x.occurred_at DESC LIMIT 20)) s
      WHERE ie.item_id = v_item_id AND ie.embedding IS NOT NULL
