@@ -7,6 +7,7 @@
 #   scripts/llm-server.sh start   # installs what is missing, starts on 127.0.0.1:$GENRE_LLM_PORT, waits until it answers
 #   scripts/llm-server.sh stop
 #   scripts/llm-server.sh url     # the base URL a provider row takes (…/v1)
+# Models: smollm2 (chat) and smollm2-embed (the same file, for /v1/embeddings).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,10 +46,16 @@ case "${1:-}" in
   start)
     install
     if running; then echo "http://127.0.0.1:$PORT/v1"; exit 0; fi
+    # Two aliases of the one model file: smollm2 for chat, smollm2-embed for /v1/embeddings (the server loads
+    # whichever a request names).
+    cat > "$DIR/server.json" <<JSON
+{"host": "127.0.0.1", "port": $PORT, "models": [
+  {"model": "$MODEL", "model_alias": "smollm2", "n_ctx": 2048, "n_threads": 2},
+  {"model": "$MODEL", "model_alias": "smollm2-embed", "embedding": true, "n_ctx": 512, "n_threads": 2}]}
+JSON
     # Close inherited descriptors (a test runner's pipes) so the server never holds them open.
     ( exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- 2>/dev/null
-      nohup "$DIR/venv/bin/python" -m llama_cpp.server --model "$MODEL" --model_alias smollm2 --host 127.0.0.1 \
-        --port "$PORT" --n_ctx 2048 --n_threads 2 > "$LOG" 2>&1 < /dev/null &
+      nohup "$DIR/venv/bin/python" -m llama_cpp.server --config_file "$DIR/server.json" > "$LOG" 2>&1 < /dev/null &
       echo $! > "$PIDFILE" )
     for _ in $(seq 1 240); do
       if curl -fs "http://127.0.0.1:$PORT/v1/models" > /dev/null 2>&1; then echo "http://127.0.0.1:$PORT/v1"; exit 0; fi

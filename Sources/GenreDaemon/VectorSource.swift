@@ -55,7 +55,9 @@ struct InProcessVectors: VectorSource {
 }
 
 /// A provider's embeddings endpoint (OpenAI's `/embeddings`, Ollama's `/api/embed`), 64 texts a request; the
-/// width is whatever the provider returns (every vector of one answer has the same).
+/// width is whatever the provider returns (every vector of one answer has the same). Vectors are scaled to
+/// unit length, as the in-process model's are (every similarity in GENRE is a dot product); a zero vector
+/// stays zero.
 final class ProviderVectors: VectorSource, @unchecked Sendable {
     let client: ProviderClient
     static let batch = 64
@@ -77,10 +79,15 @@ final class ProviderVectors: VectorSource, @unchecked Sendable {
                 tokens += answer.tokensIn
                 latencyMs += answer.latencyMs
             }
-            out += answer.vectors
+            out += answer.vectors.map(Self.unitLength)
             try progress()
         }
         return out
+    }
+
+    static func unitLength(_ vector: [Float]) -> [Float] {
+        let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return norm > 0 ? vector.map { $0 / norm } : vector
     }
 
     func takeUsage() -> (provider: String, requests: Int, tokens: Int, latencyMs: Int)? {

@@ -50,8 +50,17 @@ enum EmbeddingProtocol {
         return (out, tokens)
     }
 
+    /// One vector: a list of numbers, or a list of token vectors (llama-cpp-python's server answers so for a
+    /// model without a pooling layer), mean-pooled.
     static func floats(_ value: JSONValue?) -> [Float]? {
         guard let items = value?.array else { return nil }
+        if case .array? = items.first {
+            let tokens = items.compactMap { floats($0) }
+            guard tokens.count == items.count, let width = tokens.first?.count, width > 0, tokens.allSatisfy({ $0.count == width }) else { return nil }
+            var mean = [Float](repeating: 0, count: width)
+            for token in tokens { for d in 0..<width { mean[d] += token[d] } }
+            return mean.map { $0 / Float(tokens.count) }
+        }
         var out: [Float] = []
         out.reserveCapacity(items.count)
         for item in items {

@@ -153,4 +153,29 @@ struct RealProviderTests {
         #expect(shown == grounded, "every grounded sentence of the list is shown")
         print("real provider: \(rows.rowCount) explanations in \(String(format: "%.1f", Date().timeIntervalSince(started))) s, \(shown) shown")
     }
+
+    @Test("embedding provider with a real server: items and a search embedded through /v1/embeddings (the model's width, unit length), usage counted")
+    func embeddingProvider() throws {
+        let url = try #require(RealProvider.url, "GENRE_TEST_LLM_URL is not set: run `make test-llm`, which starts the server")
+        let db = try TestDatabase.create()
+        let c = try db.connect()
+        try seedTopicItems(c)
+        try c.query("INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('a', 'bake-1', 'purchase'), ('b', 'garden', 'like')")
+        try c.query("SELECT genre.create_provider('local-embed', 'openai', $1, 'smollm2-embed', NULL, '{\"timeout_seconds\": 120}')", [url])
+        try c.query("SELECT genre.set('embedding.provider', 'local-embed'), genre.set('daemon.poll_interval_seconds', 0.2)")
+        let daemon = TestDaemon.start(db)
+        defer { try? daemon.stop() }
+        try c.query("INSERT INTO genre.events (user_id, event_type, text) VALUES ('stargazer', 'search', 'space battles')")
+        try eventually("every item and the search embedded by the provider", timeout: 180) {
+            try c.count("SELECT count(*) FROM genre.item_embeddings WHERE model = 'local-embed/smollm2-embed'") == 5
+                && c.count("SELECT count(*) FROM genre.event_text_embeddings WHERE model = 'local-embed/smollm2-embed'") == 1
+        }
+        // SmolLM2-135M's hidden size; vectors scaled to unit length.
+        #expect(try c.count("SELECT min(dims) FROM genre.item_embeddings") == 576)
+        #expect(try c.scalar("SELECT bool_and(abs(sqrt(genre._dot(embedding, embedding)) - 1) < 1e-3)::text FROM genre.item_embeddings") == "true")
+        #expect(try c.count("SELECT sum(requests) FROM genre.llm_usage WHERE provider = 'local-embed' AND task = 'embeddings'") >= 2)
+        try eventually("a list for the searcher from the provider's vectors", timeout: 120) {
+            try c.count("SELECT count(*) FROM genre.recommend('stargazer', 3) WHERE reasons->'strategies' ? 'content'") > 0
+        }
+    }
 }

@@ -34,5 +34,8 @@ import GenreSupport
         #expect(EmbeddingProtocol.vectors(.ollama, JSONValue.strict(#"{"embeddings": [[1, 2], [3]]}"#)!, count: 2) == nil)
         #expect(EmbeddingProtocol.vectors(.openai, JSONValue.strict(#"{"data": [{"embedding": [1]}]}"#)!, count: 2) == nil)
         #expect(EmbeddingProtocol.path(.openai) == "/embeddings" && EmbeddingProtocol.path(.ollama) == "/api/embed")
+        // Token vectors (llama-cpp-python, a model without pooling) are mean-pooled.
+        let tokens = JSONValue.strict(#"{"data": [{"index": 0, "embedding": [[1, 2], [3, 6]]}]}"#)!
+        #expect(EmbeddingProtocol.vectors(.openai, tokens, count: 1)?.vectors == [[2, 4]])
     }
 }
