@@ -15,8 +15,7 @@ struct ExplanationTask: GenerationTask {
     var sweepEverySeconds: Double? { nil }
 
     func sweepKey(_ db: PostgresConnection) throws -> String {
-        let generation = try db.query("SELECT generation FROM genre.result_generations WHERE result = 'recommendations'").string(0, 0) ?? ""
-        return "\(promptHash):\(topK):\(generation)"
+        "\(promptHash):\(topK):\(try QueueKey.publishedLists(db))"
     }
 
     func inputs(_ db: PostgresConnection, keys: [String]) throws -> [String: GenerationInput] {
@@ -33,17 +32,11 @@ struct ExplanationTask: GenerationTask {
     }
 
     func ask(_ client: ProviderClient, _ input: GenerationInput) throws -> StructuredAnswer {
-        let answer = try explanation.run(client, facts: input.text)
-        guard explanation.sentence(from: answer.value) != nil else {
-            throw StructuredAnswer.Invalid(problems: ["$.sentence: empty"], raw: answer.value.json, usage: answer.usage)
-        }
-        return answer
+        try explanation.run(client, facts: input.text).requiring("$.sentence: empty") { explanation.sentence(from: $0) != nil }
     }
 
     func save(_ db: PostgresConnection, key: String, input: GenerationInput, answer: JSONValue, _ p: GenerationProvenance) throws {
-        guard let sentence = explanation.sentence(from: answer),
-              case .array(let parts)? = JSONValue.strict(key), parts.count == 2,
-              let user = parts[0].string, let item = parts[1].string else { return }
+        guard let sentence = explanation.sentence(from: answer), let (user, item) = QueueKey.pair(key) else { return }
         let mentioned = try db.query("SELECT genre._titles_in($1)", [sentence], context: "find titles in a sentence")
         let titles = (0..<mentioned.rowCount).compactMap { mentioned.string($0, 0) }
         let names = input.detail["names"]?.array?.compactMap(\.string) ?? []

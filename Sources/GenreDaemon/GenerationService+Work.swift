@@ -14,6 +14,13 @@ extension GenerationService {
     /// One step's outcome, for genre.llm_usage.
     struct Usage {
         var requests = 0, tokensIn = 0, tokensOut = 0, errors = 0, cacheHits = 0, latencyMs = 0
+
+        mutating func add(_ answer: ChatAnswer) {
+            requests += answer.requests
+            tokensIn += answer.tokensIn
+            tokensOut += answer.tokensOut
+            latencyMs += answer.latencyMs
+        }
     }
 
     /// Answers the claimed work from the cache or the provider, stores what validated, and settles every claim:
@@ -52,10 +59,7 @@ extension GenerationService {
             switch result {
             case .success(let answer):
                 if first {
-                    usage.requests += answer.usage.requests
-                    usage.tokensIn += answer.usage.tokensIn
-                    usage.tokensOut += answer.usage.tokensOut
-                    usage.latencyMs += answer.usage.latencyMs
+                    usage.add(answer.usage)
                 } else {
                     usage.cacheHits += 1
                 }
@@ -65,10 +69,7 @@ extension GenerationService {
                 released.append(item.key)
             case .failure(let error) where Self.isItemFault(error) || !providerDown:
                 if let invalid = error as? StructuredAnswer.Invalid {
-                    usage.requests += invalid.usage.requests
-                    usage.tokensIn += invalid.usage.tokensIn
-                    usage.tokensOut += invalid.usage.tokensOut
-                    usage.latencyMs += invalid.usage.latencyMs
+                    usage.add(invalid.usage)
                 } else {
                     usage.requests += 1
                 }

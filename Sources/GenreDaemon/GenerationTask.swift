@@ -49,3 +49,17 @@ protocol GenerationTask: Sendable {
 extension GenerationTask {
     func sweepKey(_ db: PostgresConnection) throws -> String { promptHash }
 }
+
+/// Keys of the queues whose work is a pair (`["user", "item"]`, `["user", "scenario"]`): JSON text, since ids
+/// may hold any character.
+enum QueueKey {
+    static func pair(_ key: String) -> (String, String)? {
+        guard case .array(let parts)? = JSONValue.strict(key), parts.count == 2, let first = parts[0].string, let second = parts[1].string else { return nil }
+        return (first, second)
+    }
+
+    /// The generation of the published lists: it changes with every build, which replaces every list.
+    static func publishedLists(_ db: PostgresConnection) throws -> String {
+        try db.query("SELECT generation FROM genre.result_generations WHERE result = 'recommendations'").string(0, 0) ?? ""
+    }
+}

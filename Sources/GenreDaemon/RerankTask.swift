@@ -18,8 +18,7 @@ struct RerankTask: GenerationTask {
     var sweepEverySeconds: Double? { nil }
 
     func sweepKey(_ db: PostgresConnection) throws -> String {
-        let generation = try db.query("SELECT generation FROM genre.result_generations WHERE result = 'recommendations'").string(0, 0) ?? ""
-        return "\(promptHash):\(generation)"
+        "\(promptHash):\(try QueueKey.publishedLists(db))"
     }
 
     func inputs(_ db: PostgresConnection, keys: [String]) throws -> [String: GenerationInput] {
@@ -61,8 +60,7 @@ struct RerankTask: GenerationTask {
         let ids = input.detail["ids"]?.array?.compactMap(\.string) ?? []
         let scores = input.detail["scores"]?.array?.compactMap(\.number).map { Float($0) } ?? []
         let rerank = answer["scores"]?.array?.compactMap(\.number) ?? []
-        guard case .array(let parts)? = JSONValue.strict(key), parts.count == 2, let user = parts[0].string, let scenario = parts[1].string,
-              ids.count == scores.count, rerank.count == ids.count else { return }
+        guard let (user, scenario) = QueueKey.pair(key), ids.count == scores.count, rerank.count == ids.count else { return }
         let weight = input.detail["weight"]?.number ?? 0
         let rows = RerankBlend.blend(scores: scores, rerank: rerank, weight: weight)
         try db.query("""

@@ -37,11 +37,7 @@ struct UserProfileTask: GenerationTask {
     }
 
     func ask(_ client: ProviderClient, _ input: GenerationInput) throws -> StructuredAnswer {
-        let answer = try profiling.run(client, history: input.text)
-        guard profiling.profile(from: answer.value) != nil else {
-            throw StructuredAnswer.Invalid(problems: ["$.interests: no interest that is not empty"], raw: answer.value.json, usage: answer.usage)
-        }
-        return answer
+        try profiling.run(client, history: input.text).requiring(UserProfiling.noInterest) { profiling.profile(from: $0) != nil }
     }
 
     func save(_ db: PostgresConnection, key: String, input: GenerationInput, answer: JSONValue, _ p: GenerationProvenance) throws {

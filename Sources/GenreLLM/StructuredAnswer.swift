@@ -13,6 +13,12 @@ public struct StructuredAnswer: Sendable {
         self.usage = usage
     }
 
+    /// The answer, if a task can use it; else Invalid with `problem` (a schema cannot say "not blank").
+    public func requiring(_ problem: String, _ isUsable: (JSONValue) -> Bool) throws -> StructuredAnswer {
+        guard isUsable(value) else { throw Invalid(problems: [problem], raw: value.json, usage: usage) }
+        return self
+    }
+
     /// The model never produced a fitting answer: the raw text goes to the dead letters for a person to read.
     public struct Invalid: Error, CustomStringConvertible {
         public var problems: [String]

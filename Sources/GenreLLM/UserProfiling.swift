@@ -97,6 +97,9 @@ public struct UserProfiling: Sendable {
         return line == event.type ? nil : line
     }
 
+    /// Why an answer whose interests are all blank is not used.
+    public static let noInterest = "$.interests: no interest that is not empty"
+
     /// The profile in a validated answer: interests trimmed, empty and repeated ones dropped.
     public func profile(from answer: JSONValue) -> Profile? {
         guard let object = answer.object, case .array(let items)? = object["interests"] else { return nil }

@@ -62,11 +62,18 @@ struct Generate: ParsableCommand {
         @OptionGroup var data: DatasetOptions
         @OptionGroup var provider: ProviderOptions
         @Option(help: "The most tokens an answer may have.") var maxTokens = SettingsCatalogue.defaults.integer("features.max_tokens")
+        @Flag(help: "The most-rated items first (with --limit: the items most of the ratings are about).") var mostRated = false
 
         func run() throws {
             let dataset = try data.load()
             let task = try ItemUnderstanding(schema: SettingsCatalogue.defaults["features.schema"] ?? .null, maxTokens: maxTokens)
-            let work = dataset.itemIDs.indices.compactMap { index in dataset.itemTexts[index].map { (id: dataset.itemIDs[index], text: $0) } }
+            var order = Array(dataset.itemIDs.indices)
+            if mostRated {
+                var counts = [Int](repeating: 0, count: dataset.itemIDs.count)
+                for rating in dataset.ratings { counts[Int(rating.item)] += 1 }
+                order.sort { counts[$0] > counts[$1] || (counts[$0] == counts[$1] && $0 < $1) }
+            }
+            let work = order.compactMap { index in dataset.itemTexts[index].map { (id: dataset.itemIDs[index], text: $0) } }
             try GenerationRun(provider: provider, idField: "item_id", promptHash: task.promptHash).run(work) { client, text in
                 try task.run(client, itemText: text).value
             }
@@ -92,10 +99,8 @@ struct Generate: ParsableCommand {
                 return history.events > 0 ? (dataset.userIDs[Int(user)], history.text) : nil
             }.sorted { $0.id.localizedStandardCompare($1.id) == .orderedAscending }
             try GenerationRun(provider: provider, idField: "user_id", promptHash: task.promptHash).run(work) { client, text in
-                let answer = try task.run(client, history: text)
-                guard let profile = task.profile(from: answer.value) else {
-                    throw StructuredAnswer.Invalid(problems: ["$.interests: no interest that is not empty"], raw: answer.value.json, usage: answer.usage)
-                }
+                let answer = try task.run(client, history: text).requiring(UserProfiling.noInterest) { task.profile(from: $0) != nil }
+                guard let profile = task.profile(from: answer.value) else { return .null }
                 return .object(["interests": .array(profile.interests.map { .string($0) }), "summary": .string(profile.summary)])
             }
         }
