@@ -54,8 +54,13 @@ extension GenerationService {
         var released: [String] = []
         var asked = Set<String>()
         for item in misses {
-            guard let result = answers[item.inputHash] else { continue }
+            guard var result = answers[item.inputHash] else { continue }
             let first = asked.insert(item.inputHash).inserted
+            // A re-ask that failed: the first request's cost counts, the failure is handled as the provider's error.
+            if case .failure(let spent as StructuredAnswer.Spent) = result {
+                if first { usage.add(spent.usage) }
+                result = .failure(spent.underlying)
+            }
             switch result {
             case .success(let answer):
                 if first {

@@ -35,6 +35,13 @@ public struct StructuredAnswer: Sendable {
         }
     }
 
+    /// The re-ask failed (a provider error): what the first request already cost still counts.
+    public struct Spent: Error, CustomStringConvertible {
+        public var underlying: Error
+        public var usage: ChatAnswer
+        public var description: String { "\(underlying)" }
+    }
+
     public static func ask(_ client: ProviderClient, system: String, user: String, schema: JSONSchema, schemaJSON: JSONValue,
                            maxTokens: Int) throws -> StructuredAnswer {
         var messages: [ChatMessage] = [.system(system), .user(user)]
@@ -43,7 +50,12 @@ public struct StructuredAnswer: Sendable {
         if let value, problems.isEmpty { return StructuredAnswer(value: value, usage: first) }
         messages += [.assistant(first.content),
                      .user("That answer does not fit the JSON schema: \(problems.prefix(5).joined(separator: "; ")). Answer again with only the JSON object.")]
-        let second = try client.chat(messages, schema: schemaJSON, maxTokens: maxTokens)
+        let second: ChatAnswer
+        do {
+            second = try client.chat(messages, schema: schemaJSON, maxTokens: maxTokens)
+        } catch {
+            throw Spent(underlying: error, usage: first)
+        }
         (value, problems) = check(second.content, schema)
         first.tokensIn += second.tokensIn
         first.tokensOut += second.tokensOut

@@ -138,6 +138,23 @@ struct GenerationFaultTests {
         #expect(try rig.c.scalar("SELECT errors FROM genre.llm_usage") == "\(failedRequests)")
     }
 
+    @Test("a re-ask that meets a provider error still counts the first request's tokens, and the failure as the provider's")
+    func reAskFailureCounted() throws {
+        // First answer does not fit the schema; the re-ask gets a 500 (no retries).
+        let server = try ScriptedHTTPServer { _, index in
+            index == 0 ? .json(openAIAnswer("no JSON here", tokensIn: 40, tokensOut: 20)) : .json(status: 500, #"{"error": "down"}"#)
+        }
+        defer { server.stop() }
+        let rig = try GenerationRig()
+        try rig.c.query("INSERT INTO genre.items (item_id, title) VALUES ('one', 'A single item')")
+        try rig.provider(server, options: #"{"retries": 0, "pause_after_failures": 100, "concurrency": 1}"#)
+        try rig.step()
+        #expect(server.requests.count == 2)
+        #expect(try rig.c.scalar("SELECT requests || '/' || tokens_in || '/' || tokens_out || '/' || errors FROM genre.llm_usage") == "2/40/20/1")
+        let lastError = try rig.c.scalar("SELECT coalesce(last_error, '-') || ' / ' || attempts FROM genre.work_queue WHERE queue = 'item_features' AND work_key = 'one'") ?? "(no row)"
+        #expect(lastError.contains("HTTP 500"), "\(lastError)")
+    }
+
     @Test("a daemon stopping mid-request abandons it at once and gives the work back untried")
     func shutdownAbandonsRequests() throws {
         let server = try ScriptedHTTPServer { _, _ in .hang(seconds: 30) }
