@@ -20,6 +20,8 @@ public final class EmbeddingWorker: @unchecked Sendable {
     var providerProblem: String?
     /// The model the last sweep queued stale vectors for.
     var sweptModel: String?
+    /// Claims still to take one text at a time, after a provider refused a batch (to find the text it refuses).
+    var singleTextClaims = 0
     var modelFailure: (message: String, at: Date)?
     var settings = DaemonSettings()
     var settingsStale = true
@@ -275,6 +277,19 @@ public final class EmbeddingWorker: @unchecked Sendable {
             }
             try recordUsage(db, source, errors: 0)
             return vectors
+        } catch let error as ProviderError where GenerationService.isItemFault(error) {
+            // The provider refused the request itself (a 400: a text too long, say). Alone, the text is to blame:
+            // an attempt is counted (the dead letters in the end). In a batch, the batch is given back and the
+            // next claims take one text at a time until the culprit is found.
+            try recordUsage(db, source, errors: 1)
+            if claimed.count == 1 {
+                try db.query("SELECT genre._fail($1, $2, $3, $4)", [queue, claimed[0].key, "embedding provider: \(error)", settings.maxAttempts])
+            } else {
+                try db.query("SELECT genre._release($1, $2, $3::text[], now())", [queue, context.workerID, claimed.map(\.key)])
+                singleTextClaims = batchSize
+            }
+            context.health.fail("embedding", "embedding provider: \(error)")
+            return nil
         } catch let error as ProviderError {
             try recordUsage(db, source, errors: 1)
             let until: Date
@@ -294,7 +309,9 @@ public final class EmbeddingWorker: @unchecked Sendable {
     }
 
     func claim(_ db: PostgresConnection, queue: String) throws -> [(key: String, version: Int)] {
-        try ServiceLoop.claim(db, context, queue: queue, batch: batchSize, settings: settings)
+        guard singleTextClaims > 0 else { return try ServiceLoop.claim(db, context, queue: queue, batch: batchSize, settings: settings) }
+        singleTextClaims -= 1
+        return try ServiceLoop.claim(db, context, queue: queue, batch: 1, settings: settings)
     }
 
     func complete(_ db: PostgresConnection, queue: String, _ claimed: [(key: String, version: Int)]) throws {

@@ -55,11 +55,18 @@ public final class RealtimeWorker: @unchecked Sendable {
         }
     }
 
+    static let snapshotGraceSeconds = 30.0
+
     /// Claims a batch of users and refreshes each; returns how many were claimed. Stops between users once
     /// the daemon is stopping: the rest of the batch is given back with every other claim.
     func refreshClaimedUsers(_ db: PostgresConnection) throws -> Int {
         // Without a model there is nothing to score with; the first build refreshes everyone anyway.
         guard let snapshot = context.snapshots.snapshot else { return 0 }
+        // A newer build was just published and is on its way into this daemon: scoring with the older model now
+        // would write lists that nothing refreshes again. Wait for it (the queue keeps the users); a build
+        // that could not be loaded within `snapshotGraceSeconds` does not stop the real-time path.
+        let latest = try db.query("SELECT id, extract(epoch FROM clock_timestamp() - finished_at)::float8 FROM genre.model_builds ORDER BY id DESC LIMIT 1")
+        if let id = try latest.int(0, 0), Int64(id) > snapshot.buildID, (try latest.double(0, 1) ?? .infinity) < Self.snapshotGraceSeconds { return 0 }
         let claimed = try db.query("SELECT work_key, version FROM genre._claim('users', $1, $2, $3, $4)",
                                    [context.workerID, claimBatch, settings.leaseSeconds, settings.maxAttempts])
         let refresher = UserRefresher()

@@ -28,7 +28,11 @@ struct UserProfileTask: GenerationTask {
                 rows.string(row, 0).map { UserProfiling.Event(type: $0, title: rows.string(row, 1), topics: rows.string(row, 2), text: rows.string(row, 3)) }
             }
             let history = profiling.historyText(events)
-            guard history.events > 0 else { continue }  // no history left: nothing to profile
+            guard history.events > 0 else {
+                // No history left (or none that fits): nothing to profile, and nothing due any more.
+                try db.query("DELETE FROM genre.profile_activity WHERE user_id = $1", [user])
+                continue
+            }
             out[user] = GenerationInput(text: history.text, hash: SHA256.hex(of: Array(history.text.utf8)),
                                         detail: .object(["events": .number(Double(history.events)),
                                                          "new_events": .number(Double((try? rows.int(0, 4)) ?? 0))]))

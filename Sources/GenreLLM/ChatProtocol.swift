@@ -72,10 +72,10 @@ enum ChatProtocol {
             // item's failure with the text, not as a provider fault).
             let message = body["choices"]?.array?.first?["message"]
             guard let content = message?["content"]?.string ?? message?["refusal"]?.string else { return nil }
-            return (content, body["usage"]?["prompt_tokens"]?.number.map { Int($0) }, body["usage"]?["completion_tokens"]?.number.map { Int($0) })
+            return (content, body["usage"]?["prompt_tokens"]?.integer, body["usage"]?["completion_tokens"]?.integer)
         case .ollama:
             guard let content = body["message"]?["content"]?.string else { return nil }
-            return (content, body["prompt_eval_count"]?.number.map { Int($0) }, body["eval_count"]?.number.map { Int($0) })
+            return (content, body["prompt_eval_count"]?.integer, body["eval_count"]?.integer)
         }
     }
 }

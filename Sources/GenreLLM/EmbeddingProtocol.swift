@@ -31,19 +31,18 @@ enum EmbeddingProtocol {
         case .openai:
             guard let data = body["data"]?.array else { return nil }
             for (position, entry) in data.enumerated() {
-                var index = position
-                if case .number(let given)? = entry["index"] { index = Int(given) }
+                let index = entry["index"] == nil ? position : (entry["index"]?.integer ?? -1)
                 guard (0..<count).contains(index), vectors[index] == nil, let vector = floats(entry["embedding"]) else { return nil }
                 vectors[index] = vector
             }
-            if case .number(let used)? = body["usage"]?["prompt_tokens"] { tokens = Int(used) }
+            tokens = body["usage"]?["prompt_tokens"]?.integer
         case .ollama:
             guard let rows = body["embeddings"]?.array, rows.count == count else { return nil }
             for (index, row) in rows.enumerated() {
                 guard let vector = floats(row) else { return nil }
                 vectors[index] = vector
             }
-            if case .number(let used)? = body["prompt_eval_count"] { tokens = Int(used) }
+            tokens = body["prompt_eval_count"]?.integer
         }
         let out = vectors.compactMap { $0 }
         guard out.count == count, let width = out.first?.count, width > 0, out.allSatisfy({ $0.count == width }) else { return nil }

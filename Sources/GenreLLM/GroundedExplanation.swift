@@ -55,7 +55,7 @@ public struct GroundedExplanation: Sendable {
         let allowed = names.map(titleKey)
         let lowerSentence = sentence.lowercased()
         for title in mentionedTitles where containsWord(lowerSentence, title) {
-            if !allowed.contains(where: { $0.contains(title) }) { return "it names \"\(title)\", which is not in the facts" }
+            if !allowed.contains(where: { containsWord($0, title) }) { return "it names \"\(title)\", which is not in the facts" }
         }
         if let name = unknownProperName(in: sentence, facts: lowerFacts) { return "it names \"\(name)\", which is not in the facts" }
         return nil

@@ -23,13 +23,13 @@ enum RerankProtocol {
         guard let results = body["results"]?.array else { return nil }
         var scores = [Double?](repeating: nil, count: count)
         for result in results {
-            guard case .number(let index)? = result["index"], case .number(let score)? = result["relevance_score"] ?? result["score"],
-                  index >= 0, Int(index) < count, Double(Int(index)) == index, score.isFinite, scores[Int(index)] == nil else { return nil }
-            scores[Int(index)] = score
+            guard let index = result["index"]?.integer, case .number(let score)? = result["relevance_score"] ?? result["score"],
+                  (0..<count).contains(index), score.isFinite, scores[index] == nil else { return nil }
+            scores[index] = score
         }
         guard scores.allSatisfy({ $0 != nil }) else { return nil }
         var tokens: Int?
-        if case .number(let total)? = body["usage"]?["total_tokens"] ?? body["usage"]?["prompt_tokens"] { tokens = Int(total) }
+        tokens = (body["usage"]?["total_tokens"] ?? body["usage"]?["prompt_tokens"])?.integer
         return (scores.map { $0! }, tokens)
     }
 }

@@ -66,14 +66,14 @@ public struct UserProfiling: Sendable {
     }
 
     /// The history as the model reads it: one line per event, newest first, as many as fit in
-    /// `historyTokens`; how many events it holds.
+    /// `historyTokens` (a line too long for what is left is passed over); how many events it holds.
     public func historyText(_ events: [Event]) -> (text: String, events: Int) {
         var lines: [String] = []
         var tokens = 0
         for event in events {
             guard let line = Self.line(event) else { continue }
             let cost = TokenEstimate.tokens(line) + 1
-            if tokens + cost > historyTokens { break }
+            if tokens + cost > historyTokens { continue }
             tokens += cost
             lines.append(line)
         }

@@ -41,6 +41,9 @@ public enum JSONValue: Sendable, Hashable, CustomStringConvertible {
     public var description: String { json }
 
     public var number: Double? { if case .number(let n) = self { return n } else { return nil } }
+    /// A whole number that fits an Int (nil for 1.5, 1e20, NaN or anything else): never traps on what a
+    /// remote party sent.
+    public var integer: Int? { number.flatMap { Int(exactly: $0) } }
     public var string: String? { if case .string(let s) = self { return s } else { return nil } }
     public var array: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
     public var object: [String: JSONValue]? { if case .object(let o) = self { return o } else { return nil } }

@@ -23,6 +23,8 @@ struct EmbeddingProviderTests {
         let server = try ScriptedHTTPServer { request, _ in
             if down.withLock({ $0 }) { return .json(status: 503, #"{"error": "down"}"#) }
             let inputs = JSONValue.strict(request.text)?["input"]?.array?.compactMap(\.string) ?? []
+            // A text the provider refuses outright (as an endpoint refuses one over its context).
+            if inputs.contains(where: { $0.contains("Poison") }) { return .json(status: 400, #"{"error": "input too long"}"#) }
             let data = inputs.enumerated().map { index, text in
                 JSONValue.object(["index": .number(Double(index)), "embedding": .array(toyEmbedding(text).map { .number($0) })])
             }
@@ -62,5 +64,13 @@ struct EmbeddingProviderTests {
         try eventually("embedded once the provider is back", timeout: 60) {
             try c.count("SELECT count(*) FROM genre.item_embeddings WHERE item_id = 'space-3' AND model = 'scripted/toy-embedder'") == 1
         }
+        // A text the provider refuses, in a batch with others: found alone and dead-lettered; the others embedded.
+        try c.query("SELECT genre.set('queue.max_attempts', 2)")
+        try c.query("INSERT INTO genre.items (item_id, title) VALUES ('p1', 'Poison pill'), ('ok1', 'Bread dough'), ('ok2', 'Starship crews')")
+        try eventually("the refused text dead-lettered, the rest embedded", timeout: 60) {
+            try c.count("SELECT count(*) FROM genre.dead_letters WHERE queue = 'items' AND work_key = 'p1'") == 1
+                && c.count("SELECT count(*) FROM genre.item_embeddings WHERE item_id IN ('ok1', 'ok2') AND model = 'scripted/toy-embedder'") == 2
+        }
+        #expect(try c.scalar("SELECT error FROM genre.dead_letters WHERE work_key = 'p1'")?.contains("HTTP 400") == true)
     }
 }

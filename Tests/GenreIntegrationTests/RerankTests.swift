@@ -83,4 +83,31 @@ struct RerankTests {
         }
         #expect(try top("reranked").count == 4, "the list is there, in its blend order")
     }
+
+    @Test("a list is blended once: the same first rows re-ranked again, or a list changed meanwhile, are not blended (the changed one is queued again)")
+    func appliedOnce() throws {
+        let c = try TestDatabase.create().connect()
+        try c.query("INSERT INTO genre.items (item_id, title) VALUES ('a', 'A'), ('b', 'B'), ('c', 'C')")
+        func write(_ items: [String]) throws {
+            let rows = items.enumerated().map { #"{"scenario": "default", "rank": \#($0.offset + 1), "item_id": "\#($0.element)", "score": \#(1.0 / Double($0.offset + 1)), "reasons": {"strategies": {"collaborative": 1}}}"# }
+            try c.query("SELECT genre._write_user_recommendations('u', $1::jsonb)", ["[" + rows.joined(separator: ",") + "]"])
+        }
+        try c.query("SELECT genre.set('rerank.top_n', 3)")
+        try write(["a", "b", "c"])
+        #expect(try c.count("SELECT count(*) FROM genre.work_queue WHERE queue = 'rerank'") == 1, "the written list is queued")
+        #expect(try c.count("SELECT count(*) FROM genre._rerank_input('[\"u\", \"default\"]')") == 3)
+        let apply = "SELECT genre._apply_rerank('u', 'default', '{a,b,c}', '{0,0.5,1}', 1, 'chat', 'p', 'm', '{c,b,a}', '{1,0.5,0.33}', '{1,1,0}', 1, 1, 1)"
+        #expect(try c.scalar(apply) == "t")
+        #expect(try c.scalar("SELECT string_agg(item_id, '' ORDER BY rank) FROM genre.recommendations WHERE user_id = 'u'") == "cba")
+        #expect(try c.count("SELECT count(*) FROM genre._rerank_input('[\"u\", \"default\"]')") == 0, "already re-ranked: nothing to read")
+        #expect(try c.scalar("SELECT genre._apply_rerank('u', 'default', '{c,b,a}', '{0,0.5,1}', 1, 'chat', 'p', 'm', '{a,b,c}', '{1,0.5,0.33}', '{1,1,0}', 1, 1, 1)") == "f",
+                "never blended twice")
+        // A list replaced meanwhile is left alone and queued again.
+        try write(["b", "a", "c"])
+        try c.query("DELETE FROM genre.work_queue WHERE queue = 'rerank'")
+        #expect(try c.scalar(apply) == "f")
+        #expect(try c.count("SELECT count(*) FROM genre.work_queue WHERE queue = 'rerank'") == 1)
+        // A dropped scenario's queued lists read as nothing to do, and are not queued by a refresh.
+        #expect(try c.count("SELECT count(*) FROM genre._rerank_input('[\"u\", \"gone\"]')") == 0)
+    }
 }

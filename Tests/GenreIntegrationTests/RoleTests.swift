@@ -173,6 +173,7 @@ struct RoleTests {
         expectAllowed(c, "SELECT genre.request_user_profiles(ARRAY['u1'])")
         expectAllowed(c, "SELECT genre.set('explain.llm_top_k', 2)")
         expectAllowed(c, "SELECT genre.request_explanations(ARRAY['u1'])")
+        expectAllowed(c, "SELECT * FROM genre.reranks")
         expectDenied(c, "DELETE FROM genre.explanations")
         expectAllowed(c, "SELECT genre.set_user_profile('u1', ARRAY['jazz'])")
         expectAllowed(c, "SELECT * FROM genre.user_profile('u1')")
@@ -222,6 +223,13 @@ struct RoleTests {
         }
 
         let c = try PostgresConnection(url: url)
+        // The generation service's writes: a re-ranking applied, a sentence, a profile.
+        let top = try owner.query("SELECT item_id FROM genre.recommendations WHERE user_id = 'u2' AND scenario = 'default' AND rank <= 2 ORDER BY rank")
+        let ids = "{" + (0..<top.rowCount).compactMap { top.string($0, 0) }.joined(separator: ",") + "}"
+        #expect(try c.scalar("SELECT genre._apply_rerank('u2', 'default', $1::text[], '{1,0}', 0.5, 'chat', 'p', 'm', $1::text[], '{1,0.5}', '{0.5,0}', 1, 1, 1)", [ids]) == "t")
+        #expect(try owner.count("SELECT count(*) FROM genre.reranks") == 1)
+        expectAllowed(c, "SELECT genre._store_profile('u2', ARRAY['x'], NULL, 'p', 'm', 'h', 'i', 1, 1, 1, 1, 0)")
+        expectAllowed(c, "INSERT INTO genre.explanations (user_id, item_id, facts_hash, sentence, provider, model, prompt_hash) VALUES ('u2', 'a1', 'h', 's', 'p', 'm', 'h')")
         expectDenied(c, "INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('u1', 'a1', 'view')")
         expectDenied(c, "UPDATE genre.items SET title = 'x'")
         expectDenied(c, "DELETE FROM genre.items")

@@ -102,6 +102,9 @@ BEGIN
       SELECT r.user_id, r.scenario, r.rank, r.item_id, r.score, r.reasons, r.computed_at, $2
         FROM genre.recommendations r JOIN fresh f USING (user_id)$q$, v_new, v_new)
     USING p_carry_since, p_generation;
+    -- Those rows were scored by the previous model (a search, a profile or a vector that arrived during the
+    -- build may be missing from both): their users are refreshed again, with this one.
+    PERFORM genre._enqueue('users', ARRAY(SELECT DISTINCT user_id FROM genre.recommendations WHERE computed_at >= p_carry_since));
   END IF;
   IF p_result = 'recommendations' THEN
     DELETE FROM genre.work_queue q USING unnest(p_users, p_versions) AS d(user_id, version)
@@ -138,8 +141,11 @@ BEGIN
   -- With the LLM re-ranking stage on in a scenario, the new list is queued for it (the blend order stands until then).
   PERFORM genre._enqueue_rerank(ARRAY[p_user_id], ARRAY(SELECT DISTINCT coalesce(r.scenario, 'default')
                                                          FROM jsonb_to_recordset(p_rows) AS r(scenario text)));
-  -- With grounded explanations on, the first rows of the new list are queued for a sentence.
-  PERFORM genre._enqueue_explanations(ARRAY[p_user_id], (genre._setting('explain.llm_top_k'))::text::integer);
+  -- With grounded explanations on, the first rows of the new list are queued for a sentence; when the default
+  -- list is re-ranked too, after the re-ranking (genre._apply_rerank), or each sentence would be written twice.
+  IF (genre._setting('rerank.top_n'))::text::integer = 0 THEN
+    PERFORM genre._enqueue_explanations(ARRAY[p_user_id], (genre._setting('explain.llm_top_k'))::text::integer);
+  END IF;
   -- Applications may LISTEN genre_refreshed to invalidate caches; the payload is the user id.
   PERFORM pg_notify('genre_refreshed', p_user_id);
   RETURN v_count;

@@ -157,7 +157,8 @@ RETURNS TABLE (
   events_applied bigint, events_pending bigint, last_event_id bigint, watermark_at timestamptz,
   items_to_embed bigint, items_embedded bigint, items_without_text bigint, event_texts_to_embed bigint,
   last_build_at timestamptz, last_build jsonb, workers_alive integer, workers jsonb, services jsonb,
-  item_features_queued bigint, profiles_queued bigint, profiles_to_embed bigint, explanations_queued bigint)
+  item_features_queued bigint, profiles_queued bigint, profiles_to_embed bigint, explanations_queued bigint,
+  rerank_queued bigint)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   WITH live AS (
     SELECT wk.* FROM genre.workers wk WHERE wk.stopped_at IS NULL AND wk.heartbeat_at > now() - interval '30 seconds'
@@ -195,13 +196,14 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     (SELECT count(*) FROM genre.work_queue WHERE queue = 'item_features'),
     (SELECT count(*) FROM genre.work_queue WHERE queue = 'profiles'),
     (SELECT count(*) FROM genre.work_queue WHERE queue = 'profile_texts'),
-    (SELECT count(*) FROM genre.work_queue WHERE queue = 'explanations')
+    (SELECT count(*) FROM genre.work_queue WHERE queue = 'explanations'),
+    (SELECT count(*) FROM genre.work_queue WHERE queue = 'rerank')
   FROM genre.watermarks w
   LEFT JOIN LATERAL (SELECT * FROM genre.model_builds ORDER BY id DESC LIMIT 1) b ON true
   WHERE w.name = 'interactions'
 $$;
 COMMENT ON FUNCTION genre.status() IS
-  'Health at a glance: state (ok, or degraded: and why — no live daemon, or a service whose last steps failed, with its error), queued and claimed users, dead letters, events applied and pending behind the watermark (and the id of the last applied), the time the watermark last moved, the embedding backlog (exact counts: items and event texts queued, items embedded, items whose text renders empty), the last model build, live daemons (heartbeat within 30 s) and each of their services (last step, last success, last error, failures in a row), and the language-model backlog (items waiting for features, users waiting for a profile, profiles waiting to be embedded, list rows waiting for a grounded sentence).';
+  'Health at a glance: state (ok, or degraded: and why — no live daemon, or a service whose last steps failed, with its error), queued and claimed users, dead letters, events applied and pending behind the watermark (and the id of the last applied), the time the watermark last moved, the embedding backlog (exact counts: items and event texts queued, items embedded, items whose text renders empty), the last model build, live daemons (heartbeat within 30 s) and each of their services (last step, last success, last error, failures in a row), and the language-model backlog (items waiting for features, users waiting for a profile, profiles waiting to be embedded, list rows waiting for a grounded sentence, lists waiting for the re-ranking stage).';
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Heartbeats (internal).

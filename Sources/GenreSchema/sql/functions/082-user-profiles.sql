@@ -172,28 +172,32 @@ COMMENT ON FUNCTION genre._store_profile(text, text[], text, text, text, text, t
   'Internal: stores a generated profile as a new version (unless it was made from the same history by the same task) and resets the user''s count of new events.';
 
 -- ---------------------------------------------------------------------------------------------------------
--- Erasure: a user whose events are all deleted loses the profiles generated from them (a person's own
--- correction is theirs to clear); a user with events left gets a new profile when profiles are on.
+-- Erasure: deleted events take every profile generated from a history that held them with them (all the
+-- user's generated versions, and their cached answers: a summary may name what was deleted); a person's own
+-- correction is theirs to clear. A user with events left gets a new profile when profiles are on.
 CREATE OR REPLACE FUNCTION genre._events_forget_profiles()
 RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE v_gone text[];
+DECLARE v_gone text[]; v_users text[];
 BEGIN
-  v_gone := ARRAY(SELECT DISTINCT o.user_id FROM old_events o
-                   WHERE NOT EXISTS (SELECT 1 FROM genre.events e WHERE e.user_id = o.user_id));
-  DELETE FROM genre.user_profiles WHERE user_id = ANY (v_gone) AND source = 'model';
+  v_users := ARRAY(SELECT DISTINCT user_id FROM old_events);
+  v_gone := ARRAY(SELECT u FROM unnest(v_users) u WHERE NOT EXISTS (SELECT 1 FROM genre.events e WHERE e.user_id = u));
+  DELETE FROM genre.llm_cache c USING genre.user_profiles p
+   WHERE p.user_id = ANY (v_users) AND p.source = 'model' AND c.provider = p.provider AND c.model = p.model
+     AND c.prompt_hash = p.prompt_hash AND c.input_hash = p.input_hash;
+  -- Their vectors follow (the profile in force is re-read and embedded, or its vectors dropped).
+  PERFORM genre._enqueue('profile_texts', ARRAY(SELECT DISTINCT user_id FROM genre.user_profiles
+                                                  WHERE user_id = ANY (v_users) AND source = 'model'));
+  DELETE FROM genre.user_profiles WHERE user_id = ANY (v_users) AND source = 'model';
   DELETE FROM genre.profile_activity WHERE user_id = ANY (v_gone);
   -- Sentences written from their history go too.
   DELETE FROM genre.explanations WHERE user_id = ANY (v_gone);
   DELETE FROM genre.work_queue WHERE queue = 'profiles' AND work_key = ANY (v_gone);
-  -- Their vectors follow (the profile in force is re-read and embedded, or its vectors dropped).
-  PERFORM genre._enqueue('profile_texts', ARRAY(SELECT DISTINCT user_id FROM genre.user_profile_vectors WHERE user_id = ANY (v_gone)));
   IF (genre._setting('profile.enabled'))::text::boolean THEN
-    PERFORM genre._enqueue('profiles', ARRAY(SELECT DISTINCT o.user_id FROM old_events o WHERE NOT o.user_id = ANY (v_gone)
-                                              AND EXISTS (SELECT 1 FROM genre.user_profiles p WHERE p.user_id = o.user_id)));
+    PERFORM genre._enqueue('profiles', ARRAY(SELECT u FROM unnest(v_users) u WHERE NOT u = ANY (v_gone)));
   END IF;
   RETURN NULL;
 END $$;
 COMMENT ON FUNCTION genre._events_forget_profiles() IS
-  'Internal trigger: deleted events take the generated profiles and explanations of users with no events left with them, and queue a new profile for the others.';
+  'Internal trigger: deleted events take their users'' generated profiles (and cached answers) with them, and the explanations of users with no events left; users with events left get a new profile when profiles are on.';
 CREATE OR REPLACE TRIGGER events_forget_profiles AFTER DELETE ON genre.events
   REFERENCING OLD TABLE AS old_events FOR EACH STATEMENT EXECUTE FUNCTION genre._events_forget_profiles();

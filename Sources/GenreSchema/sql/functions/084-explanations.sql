@@ -79,13 +79,16 @@ END $$;
 COMMENT ON FUNCTION genre._enqueue_explanations(text[], integer) IS
   'Internal: queues the first k rows of each user''s default list that have no sentence for their current facts (and no rejected one).';
 
--- After a build every list changed: users who had sentences get them again for their new rows.
+-- After a build every list changed: users who got sentences in the last week (the active ones) get them
+-- again for their new rows; older sentences are dropped, so the sweep never grows with everyone ever explained.
 CREATE OR REPLACE FUNCTION genre._enqueue_stale_explanations(p_k integer)
-RETURNS integer LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
-  SELECT genre._enqueue_explanations(ARRAY(SELECT DISTINCT user_id FROM genre.explanations), p_k)
-$$;
+RETURNS integer LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  DELETE FROM genre.explanations WHERE generated_at < now() - interval '7 days';
+  RETURN genre._enqueue_explanations(ARRAY(SELECT DISTINCT user_id FROM genre.explanations), p_k);
+END $$;
 COMMENT ON FUNCTION genre._enqueue_stale_explanations(integer) IS
-  'Internal: re-queues the rows of every user who has explanations whose list no longer matches them.';
+  'Internal: re-queues the rows of users explained in the last 7 days whose lists no longer match their sentences (and forgets older sentences).';
 
 -- The input of one queued row: the user's row as genre.recommend shows it now, and its facts.
 CREATE OR REPLACE FUNCTION genre._explanation_input(p_key text)

@@ -7,19 +7,23 @@ CREATE OR REPLACE FUNCTION genre._enqueue_rerank(p_users text[], p_scenarios tex
 RETURNS integer LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE v_keys text[];
 BEGIN
+  -- (A scenario dropped since the daemon read the scenarios is left out, not an error.)
   v_keys := ARRAY(SELECT jsonb_build_array(u, s)::text FROM unnest(p_users) u, unnest(p_scenarios) s
-                   WHERE (genre._scenario_setting(s, 'rerank.top_n'))::text::integer > 0);
+                   WHERE (s = 'default' OR EXISTS (SELECT 1 FROM genre.scenarios x WHERE x.name = s))
+                     AND (genre._scenario_setting(s, 'rerank.top_n'))::text::integer > 0);
   PERFORM genre._enqueue('rerank', v_keys);
   RETURN cardinality(v_keys);
 END $$;
 COMMENT ON FUNCTION genre._enqueue_rerank(text[], text[]) IS
   'Internal: queues re-ranking of the users'' lists in the scenarios whose rerank.top_n is above 0.';
 
--- After a build every list is new: the users whose lists were re-ranked get it again.
+-- After a build every list is new: the users whose lists were re-ranked in the last week (the active ones)
+-- get it again; older records are dropped, so the sweep never grows with everyone ever re-ranked.
 CREATE OR REPLACE FUNCTION genre._enqueue_stale_reranks()
 RETURNS integer LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE v_keys text[];
 BEGIN
+  DELETE FROM genre.reranks WHERE applied_at < now() - interval '7 days';
   v_keys := ARRAY(SELECT jsonb_build_array(x.user_id, x.scenario)::text FROM genre.reranks x
                    WHERE (x.scenario = 'default' OR EXISTS (SELECT 1 FROM genre.scenarios s WHERE s.name = x.scenario))
                      AND (genre._scenario_setting(x.scenario, 'rerank.top_n'))::text::integer > 0
@@ -29,7 +33,7 @@ BEGIN
   RETURN cardinality(v_keys);
 END $$;
 COMMENT ON FUNCTION genre._enqueue_stale_reranks() IS
-  'Internal: re-queues users whose re-ranked lists a build replaced.';
+  'Internal: re-queues users re-ranked in the last 7 days whose lists a build replaced (and forgets older re-rankings).';
 
 -- What the re-ranker reads: the first rerank.top_n stored rows of the list (item, title, generated topics,
 -- score) in rank order, the scenario's rerank.weight, and the user's side (profile interests, newest items
@@ -41,10 +45,19 @@ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   v_user text := p_key::jsonb ->> 0;
   v_scenario text := p_key::jsonb ->> 1;
-  v_n integer := (genre._scenario_setting(v_scenario, 'rerank.top_n'))::text::integer;
-  v_weight double precision := (genre._scenario_setting(v_scenario, 'rerank.weight'))::text::double precision;
+  v_n integer;
+  v_weight double precision;
   v_user_text text;
 BEGIN
+  -- A scenario dropped meanwhile, or a list already re-ranked (a refresh that kept the same first rows was
+  -- re-ranked by the answer for the previous one): nothing to do.
+  IF NOT (v_scenario = 'default' OR EXISTS (SELECT 1 FROM genre.scenarios s WHERE s.name = v_scenario))
+     OR EXISTS (SELECT 1 FROM genre.recommendations r WHERE r.user_id = v_user AND r.scenario = v_scenario AND r.rank = 1
+                   AND r.reasons ? 'rerank') THEN
+    RETURN;
+  END IF;
+  v_n := (genre._scenario_setting(v_scenario, 'rerank.top_n'))::text::integer;
+  v_weight := (genre._scenario_setting(v_scenario, 'rerank.weight'))::text::double precision;
   SELECT concat_ws(' ',
            'Interests: ' || (SELECT array_to_string(p.interests, ', ') FROM genre._current_profile(v_user) p WHERE p.user_id IS NOT NULL) || '.',
            'Recently: ' || (SELECT string_agg(h.event_type || ' ' || coalesce(h.title, '"' || h.text || '"'), '; ')
@@ -75,6 +88,11 @@ BEGIN
      WHERE r.user_id = p_user AND r.scenario = p_scenario AND r.rank <= v_n ORDER BY r.rank FOR UPDATE) r;
   IF v_current IS DISTINCT FROM p_candidates THEN
     PERFORM genre._enqueue('rerank', ARRAY[jsonb_build_array(p_user, p_scenario)::text]);
+    RETURN false;
+  END IF;
+  -- Already re-ranked (the same first rows, re-ranked by an earlier answer): never blended twice.
+  IF EXISTS (SELECT 1 FROM genre.recommendations r WHERE r.user_id = p_user AND r.scenario = p_scenario AND r.rank <= v_n
+                AND r.reasons ? 'rerank') THEN
     RETURN false;
   END IF;
   UPDATE genre.recommendations r

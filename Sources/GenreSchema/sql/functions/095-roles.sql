@@ -92,7 +92,7 @@ DECLARE
                             'collaborative_models', 'result_generations', 'model_builds', 'interactions',
                             'item_embeddings', 'event_text_embeddings', 'watermarks', 'workers', 'service_health', 'model_state',
                             'item_features', 'llm_cache', 'llm_usage', 'provider_state', 'user_profiles',
-                            'user_profile_vectors', 'profile_activity', 'explanations'];
+                            'user_profile_vectors', 'profile_activity', 'explanations', 'reranks'];
   v_config text[] := ARRAY['settings', 'settings_history', 'scenarios', 'tuning_runs', 'tuning_trials',
                            'experiments', 'experiment_variants', 'providers'];
   -- What the admin may do to each configuration table: history and trials are appended, never rewritten.
@@ -121,7 +121,7 @@ BEGIN
 
     IF r.kind IN ('reader', 'admin') THEN
       FOREACH f IN ARRAY v_reader_functions LOOP EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f, r.role_name); END LOOP;
-      EXECUTE format('GRANT SELECT ON genre.recommendations, genre.item_neighbors, genre.popular_items, genre.items, genre.events, genre.interactions, genre.item_embeddings, genre.event_text_embeddings, genre.model_builds, genre.result_generations, genre.experiments, genre.experiment_variants, genre.experiment_results, genre.item_features, genre.user_profiles, genre.user_profile_vectors, genre.explanations TO %I', r.role_name);
+      EXECUTE format('GRANT SELECT ON genre.recommendations, genre.item_neighbors, genre.popular_items, genre.items, genre.events, genre.interactions, genre.item_embeddings, genre.event_text_embeddings, genre.model_builds, genre.result_generations, genre.experiments, genre.experiment_variants, genre.experiment_results, genre.item_features, genre.user_profiles, genre.user_profile_vectors, genre.explanations, genre.reranks TO %I', r.role_name);
       EXECUTE format('GRANT INSERT ON genre.impressions TO %I', r.role_name);
       EXECUTE format('GRANT EXECUTE ON FUNCTION genre._assign_variant(text, text) TO %I', r.role_name);
       EXECUTE format('GRANT USAGE ON SEQUENCE genre.impressions_id_seq TO %I', r.role_name);
