@@ -47,6 +47,7 @@ struct Eval: ParsableCommand {
         let trainCounts = Dictionary(grouping: split.train, by: \.user).mapValues(\.count)
         var results: [String] = []
         var table: [[String]] = []
+        var groupTable: [[String]] = []
         var finished: [Evaluator.Result] = []
         var curves: [SVGChart.Series] = []
         let listLength = report == nil ? k : max(k, 20)
@@ -74,11 +75,18 @@ struct Eval: ParsableCommand {
             finished.append(result)
             let cold = relevant.filter { (trainCounts[Int32($0.key)] ?? 0) <= coldMax }
             let coldMetrics = RankingMetrics.mean(lists: result.lists.mapValues { $0.map(\.item) }, relevant: cold, k: k)
-            results.append(jsonObject(result, data: dataset, cold: coldMetrics))
+            let groups = HistoryGroup.all.map { group in
+                (group, RankingMetrics.mean(lists: result.lists.mapValues { $0.map(\.item) },
+                                            relevant: relevant.filter { group.contains(trainCounts[Int32($0.key)] ?? 0) }, k: k))
+            }
+            results.append(jsonObject(result, data: dataset, cold: coldMetrics, groups: groups))
             table.append(row(result))
+            groupTable.append([model] + groups.map { "\(f($0.1.ndcg)) (\($0.1.users))" })
             if let predictions { try writePredictions(result, data: dataset, to: models.count == 1 ? predictions : suffixed(predictions, model)) }
         }
         printTable(table, data: dataset, split: split)
+        print("\nnDCG@\(k) by the user's training interactions (users in the group):")
+        printColumns([["model"] + HistoryGroup.all.map(\.name)] + groupTable)
         if let report { try writeReport(to: report, results: finished, curves: curves, table: table, data: dataset, split: split) }
         if let json {
             let text = results.count == 1 ? results[0] : "[" + results.joined(separator: ",\n") + "]"
@@ -86,7 +94,7 @@ struct Eval: ParsableCommand {
         }
     }
 
-    func jsonObject(_ r: Evaluator.Result, data: EvaluationDataset, cold: RankingMetrics) -> String {
+    func jsonObject(_ r: Evaluator.Result, data: EvaluationDataset, cold: RankingMetrics, groups: [(HistoryGroup, RankingMetrics)]) -> String {
         func n(_ x: Double?) -> String { x.map { JSONText.number($0) } ?? "null" }
         func metrics(_ m: RankingMetrics) -> String {
             "{\"map\":\(n(m.map)),\"ndcg\":\(n(m.ndcg)),\"precision\":\(n(m.precision)),\"recall\":\(n(m.recall)),"
@@ -96,6 +104,7 @@ struct Eval: ParsableCommand {
             + "\"model\":\(JSONText.quote(r.model)),\"k\":\(r.k),\"users\":\(r.metrics.users),"
             + "\"metrics\":\(metrics(r.metrics)),\"coverage\":\(n(r.coverage)),\"diversity\":\(n(r.diversity))},"
             + "\"cold_users\":{\"max_train_interactions\":\(coldMax),\"users\":\(cold.users),\"metrics\":\(metrics(cold))}},"
+            + "\"groups\":{" + groups.map { "\(JSONText.quote($0.0.name)):{\"users\":\($0.1.users),\"metrics\":\(metrics($0.1))}}" }.joined(separator: ",") + "},"
             + "\"train_seconds\":\(n(r.trainSeconds)),\"recommend_seconds\":\(n(r.recommendSeconds)),"
             + "\"settings\":{\(settingsJSON)}}"
     }
@@ -117,9 +126,13 @@ struct Eval: ParsableCommand {
 
     func printTable(_ rows: [[String]], data: EvaluationDataset, split: Split) {
         print("\(data.name), \(self.data.protocol)\(validation ? " (validation split of train)" : ""): \(split.train.count) train, \(split.test.count) test interactions, k = \(k)")
-        let header = ["model", "MAP", "nDCG@\(k)", "P@\(k)", "R@\(k)", "hit", "MRR", "coverage", "ILD", "train s", "rec s"]
-        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-        for line in [header] + rows {
+        printColumns([["model", "MAP", "nDCG@\(k)", "P@\(k)", "R@\(k)", "hit", "MRR", "coverage", "ILD", "train s", "rec s"]] + rows)
+    }
+
+    /// Rows of cells, the first column left-aligned and the others right-aligned.
+    func printColumns(_ lines: [[String]]) {
+        let widths = (lines.first ?? []).indices.map { column in lines.map { $0[column].count }.max() ?? 0 }
+        for line in lines {
             print(line.enumerated().map { $0.offset == 0 ? $0.element.padding(toLength: widths[0], withPad: " ", startingAt: 0)
                 : String(repeating: " ", count: widths[$0.offset] - $0.element.count) + $0.element }.joined(separator: "  "))
         }
@@ -285,4 +298,14 @@ func recommenderSettings(_ assignments: [String]) throws -> RecommenderSettings 
         }
     }
     return settings
+}
+
+/// Users grouped by how many training interactions they have: the blend has to serve a short history as well
+/// as a long one (issue 13's quality section reports each group apart).
+struct HistoryGroup {
+    let name: String
+    let range: ClosedRange<Int>
+    static let all = [HistoryGroup(name: "≤5", range: 0...5), HistoryGroup(name: "6–20", range: 6...20),
+                      HistoryGroup(name: ">20", range: 21...Int.max)]
+    func contains(_ count: Int) -> Bool { range.contains(count) }
 }
