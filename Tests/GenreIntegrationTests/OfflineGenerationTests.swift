@@ -94,7 +94,13 @@ struct OfflineGenerationTests {
                          "--protocol", "leave-last-out", "--model", "content", "--k", "2", "--item-features", features.path,
                          "--user-profiles", profiles.path, "--set", "interest.profile_weight=50"]
         let withProfile = dir.appendingPathComponent("with.csv"), without = dir.appendingPathComponent("without.csv")
-        #expect(try GenreProcess.run(arguments + ["--predictions", withProfile.path]) == 0)
+        let json = dir.appendingPathComponent("eval.json")
+        #expect(try GenreProcess.run(arguments + ["--predictions", withProfile.path, "--json", json.path]) == 0)
+        // Every evaluated user is in exactly one history group (here all have two train items: ≤5).
+        let result = try #require(JSONValue.strict(try String(contentsOf: json, encoding: .utf8)))
+        let groups = try #require(result["groups"]?.object)
+        #expect(Set(groups.keys) == ["≤5", "6–20", ">20"])
+        #expect(groups["≤5"]?["users"] == result["users"] && groups[">20"]?["users"] == .number(0))
         #expect(try GenreProcess.run(arguments.dropLast(4) + ["--predictions", without.path]) == 0)
         // u3 (space films in train) is pulled to bread by the profile only.
         let first = { (url: URL) throws -> String? in
