@@ -36,7 +36,7 @@ extension EmbeddingWorker {
                     ON CONFLICT (user_id) DO UPDATE SET version = EXCLUDED.version, texts = EXCLUDED.texts, model = EXCLUDED.model,
                       dims = EXCLUDED.dims, embeddings = EXCLUDED.embeddings, embedded_at = now()
                     """, [profile.user, profile.version, profile.interests, source.modelName, vectors.first?.count ?? 0,
-                          "{" + flat.map { "\($0)" }.joined(separator: ",") + "}"])
+                          postgresArrayText(flat)])
             }
             try db.query("DELETE FROM genre.user_profile_vectors WHERE user_id = ANY ($1::text[])", [gone])
             try complete(db, queue: "profile_texts", claimed)

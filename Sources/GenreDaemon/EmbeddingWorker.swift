@@ -16,7 +16,6 @@ public final class EmbeddingWorker: @unchecked Sendable {
     var embedder: SentenceEmbedder?
     /// The provider's client when `embedding.provider` names one (kept while its row is unchanged).
     var providerVectors: ProviderVectors?
-    var providerName: String? { providerVectors?.client.provider.name }
     var providerProblem: String?
     /// The model the last sweep queued stale vectors for.
     var sweptModel: String?
@@ -303,9 +302,11 @@ public final class EmbeddingWorker: @unchecked Sendable {
 
     /// A provider's requests and tokens in genre.llm_usage (task "embeddings").
     func recordUsage(_ db: PostgresConnection, _ source: VectorSource, errors: Int) throws {
-        guard let usage = source.takeUsage() ?? (errors > 0 ? (providerName ?? "", 0, 0, 0) : nil), !usage.provider.isEmpty else { return }
+        guard let provider = source.providerName else { return }
+        let usage = source.takeUsage()
+        guard usage.requests + errors > 0 else { return }
         try db.query("SELECT genre._record_llm_usage($1, 'embeddings', $2, $3, 0, $4, 0, $5)",
-                     [usage.provider, usage.requests + errors, usage.tokens, errors, usage.latencyMs])
+                     [provider, usage.requests + errors, usage.tokens, errors, usage.latencyMs])
     }
 
     func claim(_ db: PostgresConnection, queue: String) throws -> [(key: String, version: Int)] {

@@ -65,8 +65,8 @@ struct RerankTask: GenerationTask {
         let rows = RerankBlend.blend(scores: scores, rerank: rerank, weight: weight)
         try db.query("""
             SELECT genre._apply_rerank($1, $2, $3::text[], $4::real[], $5, $6, $7, $8, $9::text[], $10::real[], $11::real[], $12, $13, $14)
-            """, [user, scenario, ids, Self.array(rerank.map { Float($0) }), Float(weight), mode.rawValue, p.provider.name, p.provider.model,
-                  rows.map { ids[$0.original] }, Self.array(rows.map(\.score)), Self.array(rows.map { Float($0.rerankShare) }),
+            """, [user, scenario, ids, postgresArrayText(rerank.map { Float($0) }), Float(weight), mode.rawValue, p.provider.name, p.provider.model,
+                  rows.map { ids[$0.original] }, postgresArrayText(rows.map(\.score)), postgresArrayText(rows.map { Float($0.rerankShare) }),
                   p.tokensIn, p.tokensOut, p.latencyMs], context: "apply a re-ranking")
     }
 
@@ -74,6 +74,4 @@ struct RerankTask: GenerationTask {
     func sweep(_ db: PostgresConnection) throws -> Int {
         try db.query("SELECT genre._enqueue_stale_reranks()").int(0, 0) ?? 0
     }
-
-    static func array(_ values: [Float]) -> String { "{" + values.map { "\($0)" }.joined(separator: ",") + "}" }
 }

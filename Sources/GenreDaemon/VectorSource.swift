@@ -10,8 +10,10 @@ protocol VectorSource {
     var modelName: String { get }
     /// Vectors for the texts, in order; `progress` is called between slices of work (to extend a lease).
     func vectors(_ texts: [String], progress: () throws -> Void) throws -> [[Float]]
-    /// Requests and tokens spent since the last call, for genre.llm_usage (nothing for the in-process model).
-    func takeUsage() -> (provider: String, requests: Int, tokens: Int, latencyMs: Int)?
+    /// The provider whose usage genre.llm_usage counts; nil for the in-process model.
+    var providerName: String? { get }
+    /// Requests and tokens spent since the last call (zero for the in-process model).
+    func takeUsage() -> (requests: Int, tokens: Int, latencyMs: Int)
 }
 
 /// The in-process all-MiniLM-L6-v2. Embeds in slices of about `sliceTokens` real tokens, each split into one
@@ -36,7 +38,8 @@ struct InProcessVectors: VectorSource {
         return vectors
     }
 
-    func takeUsage() -> (provider: String, requests: Int, tokens: Int, latencyMs: Int)? { nil }
+    var providerName: String? { nil }
+    func takeUsage() -> (requests: Int, tokens: Int, latencyMs: Int) { (0, 0, 0) }
 
     /// Consecutive index ranges of at most `maxTokens` tokens each (a longer single text is a range alone).
     static func slices(lengths: [Int], maxTokens: Int) -> [Range<Int>] {
@@ -90,10 +93,12 @@ final class ProviderVectors: VectorSource, @unchecked Sendable {
         return norm > 0 ? vector.map { $0 / norm } : vector
     }
 
-    func takeUsage() -> (provider: String, requests: Int, tokens: Int, latencyMs: Int)? {
+    var providerName: String? { client.provider.name }
+
+    func takeUsage() -> (requests: Int, tokens: Int, latencyMs: Int) {
         lock.withLock {
             defer { (requests, tokens, latencyMs) = (0, 0, 0) }
-            return requests == 0 ? nil : (client.provider.name, requests, tokens, latencyMs)
+            return (requests, tokens, latencyMs)
         }
     }
 }

@@ -39,6 +39,9 @@ extension Date: PostgresBindable {
     }
 }
 
+/// A `real[]` parameter's text, e.g. `{0.25,-1.5}` (bound as text, cast with `$n::real[]`).
+public func postgresArrayText(_ values: [Float]) -> String { "{" + values.map { "\($0)" }.joined(separator: ",") + "}" }
+
 extension Array: PostgresBindable where Element == String {
     /// A text[] literal: every element double-quoted, with `"` and `\` escaped.
     public var postgresText: String {

@@ -55,11 +55,12 @@ struct GenerationRig: @unchecked Sendable {
         }
     }
 
-    func provider(_ server: ScriptedHTTPServer, options: String = "{}", apiKeyEnv: String? = nil) throws {
+    /// The scripted server as provider `scripted` (llm.provider), and the task switched on.
+    func provider(_ server: ScriptedHTTPServer, options: String = "{}", apiKeyEnv: String? = nil, enabling task: String = "features.enabled") throws {
         try c.query("SELECT genre.create_provider('scripted', 'openai', $1, 'test-model', $2, $3::jsonb)",
                     [server.baseURL.absoluteString + "/v1", apiKeyEnv, options])
         try c.query("SELECT genre.set('llm.provider', 'scripted')")
-        try c.query("SELECT genre.set('features.enabled', true)")
+        try c.query("SELECT genre.set($1, true)", [task])
     }
 }
 

@@ -55,9 +55,7 @@ struct ProfileTests {
         defer { server.stop() }
         let rig = try GenerationRig()
         try seedTopicItems(rig.c)
-        try rig.c.query("SELECT genre.create_provider('scripted', 'openai', $1, 'test-model')", [server.baseURL.absoluteString + "/v1"])
-        try rig.c.query("SELECT genre.set('llm.provider', 'scripted')")
-        try rig.c.query("SELECT genre.set('profile.enabled', true)")
+        try rig.provider(server, enabling: "profile.enabled")
         try rig.c.query("SELECT genre.set('profile.refresh_after_events', 3)")
         try rig.c.query("""
             INSERT INTO genre.events (user_id, item_id, event_type, text, occurred_at) VALUES
@@ -113,9 +111,7 @@ struct ProfileTests {
         defer { server.stop() }
         let rig = try GenerationRig()
         try seedTopicItems(rig.c)
-        try rig.c.query("SELECT genre.create_provider('scripted', 'openai', $1, 'test-model')", [server.baseURL.absoluteString + "/v1"])
-        try rig.c.query("SELECT genre.set('llm.provider', 'scripted')")
-        try rig.c.query("SELECT genre.set('profile.enabled', true)")
+        try rig.provider(server, enabling: "profile.enabled")
         try rig.c.query("INSERT INTO genre.events (user_id, item_id, event_type) VALUES ('g', 'garden', 'like'), ('b', 'bake-1', 'like')")
         try rig.c.query("SELECT genre.request_user_profiles(ARRAY['g', 'b'])")
         try eventually("the unusable profile to be dead-lettered", timeout: 20) {

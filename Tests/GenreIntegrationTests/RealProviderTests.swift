@@ -13,6 +13,12 @@ enum RealProvider {
     static let url = ProcessInfo.processInfo.environment["GENRE_TEST_LLM_URL"]
     /// Set by scripts/test-llm.sh; under CI=true a missing server fails instead of skipping.
     static let enabled = TestDatabase.enabled && (url != nil || TestDatabase.isCI)
+
+    /// Provider `local`: SmolLM2 at `url`, as llama-cpp-python takes a schema (json_object), one request at a time.
+    static func create(on c: PostgresConnection, url: String) throws {
+        try c.query("SELECT genre.create_provider('local', 'openai', $1, 'smollm2', NULL, $2::jsonb)",
+                    [url, #"{"structured_output": "json_object", "timeout_seconds": 120, "concurrency": 1, "retries": 1}"#])
+    }
 }
 
 @Suite("real provider (llama.cpp server)", .enabled(if: RealProvider.enabled), .serialized)
@@ -27,8 +33,7 @@ struct RealProviderTests {
               ('6', 'Heat (1995)', '{Action,Crime,Thriller}', 'film'),
               ('17', 'Sense and Sensibility (1995)', '{Drama,Romance}', 'film')
             """)
-        try rig.c.query("SELECT genre.create_provider('local', 'openai', $1, 'smollm2', NULL, $2::jsonb)",
-                        [url, #"{"structured_output": "json_object", "timeout_seconds": 120, "concurrency": 1, "retries": 1}"#])
+        try RealProvider.create(on: rig.c, url: url)
         try rig.c.query("SELECT genre.set('llm.provider', 'local'), genre.set('features.enabled', true), genre.set('queue.max_attempts', 3)")
         let started = Date()
         try eventually("features or dead letters for all three items", timeout: 300) {
@@ -81,8 +86,7 @@ struct RealProviderTests {
               ('family', '1', 'like', NULL), ('family', NULL, 'search', 'animated films for kids'),
               ('romance', '17', 'purchase', NULL), ('romance', NULL, 'comment', 'I loved the costumes and the love story');
             """)
-        try rig.c.query("SELECT genre.create_provider('local', 'openai', $1, 'smollm2', NULL, $2::jsonb)",
-                        [url, #"{"structured_output": "json_object", "timeout_seconds": 120, "concurrency": 1, "retries": 1}"#])
+        try RealProvider.create(on: rig.c, url: url)
         try rig.c.query("SELECT genre.set('llm.provider', 'local'), genre.set('profile.enabled', true), genre.set('queue.max_attempts', 3)")
         #expect(try rig.c.scalar("SELECT genre.request_user_profiles(ARRAY['crime', 'family', 'romance'])") == "3")
         let started = Date()
@@ -121,8 +125,7 @@ struct RealProviderTests {
         let db = try TestDatabase.create()
         let c = try db.connect()
         try seedTwoClusters(c, users: 10)
-        try c.query("SELECT genre.create_provider('local', 'openai', $1, 'smollm2', NULL, $2::jsonb)",
-                    [url, #"{"structured_output": "json_object", "timeout_seconds": 120, "concurrency": 1, "retries": 1}"#])
+        try RealProvider.create(on: c, url: url)
         try c.query("SELECT genre.set('llm.provider', 'local'), genre.set('explain.llm_top_k', 2), genre.set('queue.max_attempts', 3)")
         let daemon = TestDaemon.start(db)
         defer { try? daemon.stop() }
@@ -185,8 +188,7 @@ struct RealProviderTests {
         let db = try TestDatabase.create()
         let c = try db.connect()
         try seedTwoClusters(c, users: 10)
-        try c.query("SELECT genre.create_provider('local', 'openai', $1, 'smollm2', NULL, $2::jsonb)",
-                    [url, #"{"structured_output": "json_object", "timeout_seconds": 120, "concurrency": 1, "retries": 1}"#])
+        try RealProvider.create(on: c, url: url)
         try c.query("SELECT genre.set('llm.provider', 'local'), genre.set('queue.max_attempts', 3)")
         try c.query("SELECT genre.set_scenario('reranked', '{\"rerank.top_n\": 5, \"rerank.weight\": 0.5}')")
         let daemon = TestDaemon.start(db)

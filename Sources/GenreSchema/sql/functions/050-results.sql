@@ -139,8 +139,8 @@ BEGIN
       FROM jsonb_to_recordset(p_rows) AS r(scenario text, rank integer, item_id text, score real, reasons jsonb);
   GET DIAGNOSTICS v_count = ROW_COUNT;
   -- With the LLM re-ranking stage on in a scenario, the new list is queued for it (the blend order stands until then).
-  PERFORM genre._enqueue_rerank(ARRAY[p_user_id], ARRAY(SELECT DISTINCT coalesce(r.scenario, 'default')
-                                                         FROM jsonb_to_recordset(p_rows) AS r(scenario text)));
+  -- (Every scenario's list is written: no second pass over the rows to list them.)
+  PERFORM genre._enqueue_rerank(ARRAY[p_user_id], ARRAY['default'] || ARRAY(SELECT s.name FROM genre.scenarios s));
   -- With grounded explanations on, the first rows of the new list are queued for a sentence; when the default
   -- list is re-ranked too, after the re-ranking (genre._apply_rerank), or each sentence would be written twice.
   IF (genre._setting('rerank.top_n'))::text::integer = 0 THEN

@@ -110,8 +110,7 @@ BEGIN
                     ELSE v_row.reasons || jsonb_build_object('experiment', jsonb_build_object('name', v_experiment.name, 'variant', v_variant)) END;
     -- A grounded sentence written for this row's current facts (explain.llm_top_k rows; none while it is 0).
     IF v_row.rank <= v_llm_k THEN
-      v_sentence := genre._llm_sentence(v_user, v_row.item_id,
-                                        (SELECT coalesce(nullif(i.title, ''), i.item_id) FROM genre.items i WHERE i.item_id = v_row.item_id), v_row.reasons);
+      v_sentence := genre._llm_sentence(v_user, v_row.item_id, v_row.reasons);
       IF v_sentence IS NOT NULL THEN reasons := reasons || jsonb_build_object('llm_sentence', v_sentence); END IF;
     END IF;
     IF recommend.log_impression AND v_variant IS NOT NULL AND v_experiment.status = 'running' THEN

@@ -4,12 +4,14 @@
 -- The facts of one row: its reasons as plain sentences (anchors, the closest search, comment, item or
 -- profile interest, popularity, shares rounded to 10 %), and the names a sentence may use. The one
 -- definition: the daemon sends these facts, and genre.recommend shows a sentence only while its hash matches.
-CREATE OR REPLACE FUNCTION genre._explanation_facts(p_title text, p_reasons jsonb)
+CREATE OR REPLACE FUNCTION genre._explanation_facts(p_item text, p_reasons jsonb)
 RETURNS TABLE (facts text, names text[])
-LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  v_lines text[] := ARRAY['Recommended item: ' || p_title];
-  v_names text[] := ARRAY[p_title];
+  -- The item as reasons name items: its title, else its id.
+  v_title text := coalesce((SELECT genre._item_field(i, 'title') FROM genre.items i WHERE i.item_id = p_item), p_item);
+  v_lines text[] := ARRAY['Recommended item: ' || v_title];
+  v_names text[] := ARRAY[v_title];
   v_anchor jsonb;
   v_similar jsonb := p_reasons -> 'similar_to';
   v_shares text;
@@ -49,14 +51,21 @@ END $$;
 COMMENT ON FUNCTION genre._explanation_facts(text, jsonb) IS
   'Internal: a list row''s reasons as the facts a language model may use for its sentence, and the names it may mention.';
 
+-- What a stored explanation is keyed by: the hash of a row's facts.
+CREATE OR REPLACE FUNCTION genre._facts_hash(p_item text, p_reasons jsonb)
+RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT genre._text_hash(f.facts) FROM genre._explanation_facts(p_item, p_reasons) f
+$$;
+COMMENT ON FUNCTION genre._facts_hash(text, jsonb) IS 'Internal: the hash of a list row''s facts (genre.explanations.facts_hash).';
+
 -- The stored sentence for a row, if it was written from the row's current facts.
-CREATE OR REPLACE FUNCTION genre._llm_sentence(p_user text, p_item text, p_title text, p_reasons jsonb)
+CREATE OR REPLACE FUNCTION genre._llm_sentence(p_user text, p_item text, p_reasons jsonb)
 RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   SELECT e.sentence FROM genre.explanations e
    WHERE e.user_id = p_user AND e.item_id = p_item AND e.sentence IS NOT NULL
-     AND e.facts_hash = genre._text_hash((SELECT f.facts FROM genre._explanation_facts(p_title, p_reasons) f))
+     AND e.facts_hash = genre._facts_hash(p_item, p_reasons)
 $$;
-COMMENT ON FUNCTION genre._llm_sentence(text, text, text, jsonb) IS
+COMMENT ON FUNCTION genre._llm_sentence(text, text, jsonb) IS
   'Internal: the grounded sentence stored for a user''s row, when it explains the row''s current reasons; else NULL.';
 
 -- Queue keys are ["user", "item"] (JSON text: ids may hold any character).
@@ -65,14 +74,12 @@ RETURNS integer LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE v_keys text[];
 BEGIN
   IF p_k <= 0 THEN RETURN 0; END IF;
+  -- A row with a sentence or a rejected one for its current facts has had its answer.
   v_keys := ARRAY(SELECT jsonb_build_array(u, r.item_id)::text
                     FROM unnest(p_users) u, genre._recommend_rows(u, p_k, '{}', NULL, 'default') r
-                    JOIN genre.items i ON i.item_id = r.item_id
-                   WHERE genre._llm_sentence(u, r.item_id, coalesce(nullif(i.title, ''), i.item_id), r.reasons) IS NULL
-                     AND NOT EXISTS (SELECT 1 FROM genre.explanations e
-                                      WHERE e.user_id = u AND e.item_id = r.item_id AND e.sentence IS NULL
-                                        AND e.facts_hash = genre._text_hash((SELECT f.facts FROM genre._explanation_facts(
-                                              coalesce(nullif(i.title, ''), i.item_id), r.reasons) f))));
+                   WHERE NOT EXISTS (SELECT 1 FROM genre.explanations e
+                                      WHERE e.user_id = u AND e.item_id = r.item_id
+                                        AND e.facts_hash = genre._facts_hash(r.item_id, r.reasons)));
   PERFORM genre._enqueue('explanations', v_keys);
   RETURN cardinality(v_keys);
 END $$;
@@ -95,9 +102,8 @@ CREATE OR REPLACE FUNCTION genre._explanation_input(p_key text)
 RETURNS TABLE (facts text, names text[])
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   SELECT f.facts, f.names
-    FROM genre._recommend_rows(p_key::jsonb ->> 0, 50, '{}', NULL, 'default') r
-    JOIN genre.items i ON i.item_id = r.item_id,
-         genre._explanation_facts(coalesce(nullif(i.title, ''), i.item_id), r.reasons) f
+    FROM genre._recommend_rows(p_key::jsonb ->> 0, 50, '{}', NULL, 'default') r,
+         genre._explanation_facts(r.item_id, r.reasons) f
    WHERE r.item_id = p_key::jsonb ->> 1
 $$;
 COMMENT ON FUNCTION genre._explanation_input(text) IS
